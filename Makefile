@@ -1,0 +1,86 @@
+# sloop - a static-budget event loop for safety-critical C.
+#
+#   make              build build/libsloop.a (gcc, -O2)
+#   make check        every test stage; one summary line each, then a total
+#   make unit         unit tests with $(CC) into $(B)
+#
+# Variables: CC (gcc|clang|...), B (build directory), SAN=1 (ASan+UBSan),
+# EXTRA_CFLAGS. Each toolchain builds into its own directory, so gcc, clang and
+# sanitizer builds never mix objects.
+
+CC      ?= gcc
+B       ?= build
+AR      ?= ar
+
+WARN := -Wall -Wextra -Werror -Wpedantic -Wconversion -Wsign-conversion -Wshadow \
+        -Wstrict-prototypes -Wmissing-prototypes -Wcast-qual -Wcast-align \
+        -Wpointer-arith -Wundef -Wvla -Wformat=2 -Wdouble-promotion -Wswitch-default \
+        -Wnull-dereference -Wwrite-strings -Wmissing-declarations
+
+OPT     ?= -O2
+CFLAGS  := -std=c11 $(OPT) -g $(WARN) -Iinclude -Isrc $(EXTRA_CFLAGS)
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+CORE_SRC := src/core/tick.c src/core/ring.c src/core/slots.c src/core/frame.c \
+            src/core/timer.c
+LIB_SRC  := $(CORE_SRC)
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
+LIB      := $(B)/libsloop.a
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all lib unit check clean
+all: lib
+lib: $(LIB)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/tests/%: tests/unit/%.c $(LIB) tests/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests $< $(LIB) $(LDFLAGS) -o $@
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do $$t || exit 1; done
+
+check:
+	@ci/check
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d)
+
+# ---- Freestanding build of the pure core -------------------------------------
+# The core must build with no C library at all: -ffreestanding -nostdlib, and its
+# objects may reference nothing but memcpy/memset (which compilers emit for copy
+# loops). Built for Cortex-M4 and Cortex-M0+ when arm-none-eabi-gcc is present,
+# else for the host, so the check never silently disappears.
+ARM_CC  ?= arm-none-eabi-gcc
+FS_DIR  := build/freestanding
+.PHONY: freestanding
+freestanding:
+	@rm -rf $(FS_DIR) && mkdir -p $(FS_DIR)
+	@set -e; if command -v $(ARM_CC) >/dev/null; then \
+	  targets="cortex-m4 cortex-m0plus"; else targets=host; fi; \
+	for t in $$targets; do \
+	  mkdir -p $(FS_DIR)/$$t; \
+	  for f in $(CORE_SRC); do \
+	    o=$(FS_DIR)/$$t/$$(basename $$f .c).o; \
+	    if [ $$t = host ]; then $(CC) -std=c11 -Os -ffreestanding -nostdlib $(WARN) -Iinclude -c $$f -o $$o; \
+	    else $(ARM_CC) -std=c11 -mcpu=$$t -mthumb -Os -ffreestanding -nostdlib $(WARN) -Iinclude -c $$f -o $$o; fi; \
+	  done; \
+	  nm --defined-only $(FS_DIR)/$$t/*.o | awk 'NF==3{print $$3}' | sort -u >$(FS_DIR)/$$t/defined; \
+	  undef=$$(nm -u $(FS_DIR)/$$t/*.o | awk 'NF==2{print $$2}' | sort -u | comm -23 - $(FS_DIR)/$$t/defined | grep -Ev '^(memcpy|memset)$$' | tr '\n' ' '); \
+	  if [ -n "$$undef" ]; then echo "freestanding: $$t core references $$undef"; exit 1; fi; \
+	  echo "freestanding: $$t core builds, text bytes: $$(size -t $(FS_DIR)/$$t/*.o 2>/dev/null | tail -1 | awk '{print $$1}')"; \
+	done

@@ -1,0 +1,93 @@
+/*
+ * frame.h - incremental frame decoder for partial reads, and the length encoder.
+ *
+ * A decoder is fed a byte stream in chunks of any size. Whatever the split, it
+ * yields the same frames (chunking invariance, fuzzed in fuzz/frame.c). Modes:
+ *   RAW     every chunk is delivered as it comes, at most max_payload bytes each;
+ *   LENGTH  a 1, 2 or 4 byte big-endian length, then that many payload bytes
+ *           (zero-length frames allowed; a length above max_payload is an error);
+ *   DELIM   payload ended by a 1..4 byte delimiter, which is not part of the frame
+ *           (a payload that grows past max_payload is an error).
+ * Frames lying wholly inside one fed chunk are returned in place (no copy); only a
+ * frame that spans chunks is assembled in the caller's buffer. After an error the
+ * decoder refuses all input, returning the same error, until it is reset.
+ */
+#ifndef SLOOP_CORE_FRAME_H
+#define SLOOP_CORE_FRAME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SLOOP_FRAME_MAX_HEADER 4U
+#define SLOOP_FRAME_MAX_DELIM 4U
+
+typedef enum sloop_frame_mode {
+    SLOOP_FRAME_RAW = 0,
+    SLOOP_FRAME_LENGTH = 1,
+    SLOOP_FRAME_DELIM = 2
+} sloop_frame_mode;
+
+typedef struct sloop_frame_config {
+    sloop_frame_mode mode;
+    uint8_t header_size;                  /* LENGTH: 1, 2 or 4 */
+    uint8_t delim_len;                    /* DELIM: 1 .. 4 */
+    uint8_t delim[SLOOP_FRAME_MAX_DELIM]; /* DELIM: the delimiter bytes */
+    uint32_t max_payload;                 /* largest payload; RAW: largest chunk, >= 1 */
+} sloop_frame_config;
+
+typedef enum sloop_frame_status {
+    SLOOP_FRAME_NEED_MORE = 0, /* all input consumed, no frame complete yet */
+    SLOOP_FRAME_READY = 1,     /* *frame holds one complete frame */
+    SLOOP_FRAME_TOO_BIG = 2,   /* LENGTH: header announced more than max_payload */
+    SLOOP_FRAME_TOO_LONG = 3   /* DELIM: no delimiter within max_payload bytes */
+} sloop_frame_status;
+
+typedef struct sloop_frame {
+    const uint8_t *data; /* into the fed chunk or the decoder's buffer */
+    uint32_t len;
+} sloop_frame;
+
+typedef struct sloop_frame_decoder {
+    sloop_frame_config cfg;
+    uint8_t *buf;        /* caller-owned assembly buffer */
+    uint32_t cap;        /* its size */
+    uint32_t fill;       /* bytes of the current frame held in buf */
+    uint32_t length;     /* LENGTH: header value accumulated so far */
+    uint8_t header_have; /* LENGTH: header bytes seen, 0 .. header_size */
+    uint8_t match;       /* DELIM: delimiter bytes matched at the end of the frame */
+    uint8_t failed;      /* sloop_frame_status of a sticky error, 0 when none */
+} sloop_frame_decoder;
+
+/* True when cfg is usable with an assembly buffer of cap bytes: LENGTH needs
+ * header_size 1, 2 or 4 and max_payload <= cap; DELIM needs delim_len 1..4 and
+ * max_payload + delim_len <= cap; RAW needs max_payload >= 1. */
+bool sloop_frame_config_valid(const sloop_frame_config *cfg, uint32_t cap);
+
+/* Prepares a decoder over buf[0 .. cap-1]. Returns false (decoder unusable) when
+ * the config is not valid for cap. */
+bool sloop_frame_decoder_init(sloop_frame_decoder *d, const sloop_frame_config *cfg,
+                              uint8_t *buf, uint32_t cap);
+
+/* Forgets any partial frame and any sticky error. */
+void sloop_frame_decoder_reset(sloop_frame_decoder *d);
+
+/* True while part of a frame has arrived but not all of it (drives the slow-peer
+ * timeout). */
+bool sloop_frame_decoder_in_frame(const sloop_frame_decoder *d);
+
+/* Consumes input up to the end of at most one frame and reports *consumed
+ * (<= len). READY: *frame is valid until the next feed or reset and while `in`
+ * is unchanged; feed the remaining input again. NEED_MORE: all input consumed.
+ * TOO_BIG / TOO_LONG: the offending bytes were consumed; every later feed returns
+ * the same status and consumes nothing. */
+sloop_frame_status sloop_frame_decoder_feed(sloop_frame_decoder *d, const uint8_t *in,
+                                            uint32_t len, uint32_t *consumed,
+                                            sloop_frame *frame);
+
+/* Writes the big-endian LENGTH header for a payload of len bytes into out and its
+ * size into *out_len. False (nothing written) unless cfg is LENGTH mode and len is
+ * <= max_payload and representable in header_size bytes. */
+bool sloop_frame_encode_header(const sloop_frame_config *cfg, uint32_t len,
+                               uint8_t out[SLOOP_FRAME_MAX_HEADER], uint32_t *out_len);
+
+#endif
