@@ -84,3 +84,9 @@ freestanding:
 	  if [ -n "$$undef" ]; then echo "freestanding: $$t core references $$undef"; exit 1; fi; \
 	  echo "freestanding: $$t core builds, text bytes: $$(size -t $(FS_DIR)/$$t/*.o 2>/dev/null | tail -1 | awk '{print $$1}')"; \
 	done
+
+# ---- Parts owned by their own directories ------------------------------------
+# proofs/prove.mk: make prove, make prove-mutants (Frama-C WP and Eva)
+# fuzz/fuzz.mk:    make fuzz-regress, make fuzz, make coverage
+-include proofs/prove.mk
+-include fuzz/fuzz.mk
