@@ -8,7 +8,9 @@
 # EXTRA_CFLAGS. Each toolchain builds into its own directory, so gcc, clang and
 # sanitizer builds never mix objects.
 
-CC      ?= gcc
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
 B       ?= build
 AR      ?= ar
 
@@ -26,7 +28,10 @@ endif
 
 CORE_SRC := src/core/tick.c src/core/ring.c src/core/slots.c src/core/frame.c \
             src/core/timer.c
-LIB_SRC  := $(CORE_SRC)
+LOOP_SRC := src/loop/loop.c src/loop/conn.c src/loop/listen.c src/loop/watch.c \
+            src/loop/timers.c src/loop/names.c src/backend/backend.c src/backend/poll.c \
+            src/backend/epoll.c src/sys/posix.c
+LIB_SRC  := $(CORE_SRC) $(LOOP_SRC)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIB      := $(B)/libsloop.a
 

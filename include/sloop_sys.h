@@ -1,0 +1,108 @@
+/*
+ * sloop_sys.h - the table of every OS call sloop makes.
+ *
+ * The loop never calls the OS directly: accept, recv, send, close, poll, epoll
+ * and the clock all go through one sloop_sys table. The default table
+ * (sloop_sys_default()) calls the real OS; tests wrap it to inject EINTR, EAGAIN,
+ * ECONNRESET, EMFILE, short reads and writes, or clock jumps at the Nth call, and
+ * a simulation replaces it entirely.
+ *
+ * Every function returns 0 (SLOOP_SYS_OK) or a portable sloop_sys_err code; the
+ * loop never reads errno. A function that fails leaves nothing open behind it.
+ */
+#ifndef SLOOP_SYS_H
+#define SLOOP_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sloop_config.h"
+
+#if defined(_WIN32)
+#include <winsock2.h>
+typedef WSAPOLLFD sloop_pollfd;
+#else
+#include <poll.h>
+typedef struct pollfd sloop_pollfd;
+#endif
+#if defined(__linux__)
+#include <sys/epoll.h>
+#define SLOOP_HAVE_EPOLL 1
+typedef struct epoll_event sloop_epoll_event;
+#else
+#define SLOOP_HAVE_EPOLL 0
+typedef struct sloop_epoll_event_unused {
+    uint32_t events;
+    uint64_t u64;
+} sloop_epoll_event;
+#endif
+
+/* A socket or file descriptor. Wide enough for a Windows SOCKET (UINT_PTR), so
+ * nothing is truncated; INVALID_SOCKET and -1 both map to SLOOP_FD_INVALID. */
+typedef intptr_t sloop_fd;
+#define SLOOP_FD_INVALID ((sloop_fd)-1)
+
+typedef enum sloop_sys_err {
+    SLOOP_SYS_OK = 0,
+    SLOOP_SYS_EAGAIN,       /* would block */
+    SLOOP_SYS_EINTR,        /* interrupted by a signal: retry */
+    SLOOP_SYS_EINPROGRESS,  /* connect started, completes later */
+    SLOOP_SYS_ECONNRESET,   /* peer reset */
+    SLOOP_SYS_EPIPE,        /* peer gone while sending */
+    SLOOP_SYS_ECONNREFUSED, /* nobody listening */
+    SLOOP_SYS_ECONNABORTED, /* connection aborted before accept */
+    SLOOP_SYS_ETIMEDOUT,    /* connect or keepalive timeout */
+    SLOOP_SYS_EMFILE,       /* process fd limit */
+    SLOOP_SYS_ENFILE,       /* system fd limit */
+    SLOOP_SYS_ENOBUFS,      /* kernel buffers */
+    SLOOP_SYS_ENOMEM,       /* kernel memory */
+    SLOOP_SYS_EBADF,        /* not an open descriptor */
+    SLOOP_SYS_EINVAL,       /* bad argument (e.g. unparsable address) */
+    SLOOP_SYS_EADDRINUSE,   /* bind: address in use */
+    SLOOP_SYS_EOTHER,       /* anything else */
+    SLOOP_SYS_ERR_COUNT
+} sloop_sys_err;
+
+/* One buffer of a gather write. */
+typedef struct sloop_iov {
+    const void *base;
+    size_t len;
+} sloop_iov;
+
+typedef struct sloop_sys {
+    void *ctx; /* passed to every function */
+
+    /* Monotonic milliseconds, wrapping at 2^32. */
+    uint32_t (*now_ms)(void *ctx);
+
+    /* Non-blocking TCP listener on addr (IPv4 or IPv6 literal; NULL = any IPv4)
+     * and port (0 = the OS picks). */
+    int (*listen)(void *ctx, const char *addr, uint16_t port, int backlog, sloop_fd *out);
+    int (*local_port)(void *ctx, sloop_fd fd, uint16_t *port);
+    /* Accepts one connection, already non-blocking and close-on-exec. */
+    int (*accept)(void *ctx, sloop_fd listener, sloop_fd *out);
+    /* Starts a non-blocking connect: OK (connected), EINPROGRESS (wait for
+     * writability, then ask connect_result) or an error (nothing left open). */
+    int (*connect)(void *ctx, const char *addr, uint16_t port, sloop_fd *out);
+    int (*connect_result)(void *ctx, sloop_fd fd);
+    /* *got == 0 with OK means end of stream. */
+    int (*recv)(void *ctx, sloop_fd fd, void *buf, size_t len, size_t *got);
+    /* Never raises SIGPIPE. *sent may be short. */
+    int (*sendv)(void *ctx, sloop_fd fd, const sloop_iov *iov, uint32_t iovcnt, size_t *sent);
+    int (*close)(void *ctx, sloop_fd fd);
+
+    int (*poll)(void *ctx, sloop_pollfd *fds, uint32_t nfds, int timeout_ms, uint32_t *nready);
+    int (*epoll_create)(void *ctx, sloop_fd *epfd);
+    int (*epoll_ctl)(void *ctx, sloop_fd epfd, int op, sloop_fd fd, uint32_t events,
+                     uint64_t data);
+    int (*epoll_wait)(void *ctx, sloop_fd epfd, sloop_epoll_event *events, uint32_t max,
+                      int timeout_ms, uint32_t *n);
+} sloop_sys;
+
+/* The table that calls the real OS (POSIX or Winsock). Never NULL. */
+const sloop_sys *sloop_sys_default(void);
+
+/* Name of a sys error code, e.g. "ECONNRESET". */
+const char *sloop_sys_strerror(int code);
+
+#endif

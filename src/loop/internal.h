@@ -1,0 +1,119 @@
+/*
+ * internal.h - what the loop's files share, and the one interface every
+ * backend implements. Internal names use the sloop__ prefix.
+ *
+ * Backends are chosen at init among those compiled in and reached through a
+ * switch in backend.c, never through function pointers: tools and readers can
+ * follow every call (see STYLE: libuv's enum + switch dispatch).
+ */
+#ifndef SLOOP_LOOP_INTERNAL_H
+#define SLOOP_LOOP_INTERNAL_H
+
+#include "sloop.h"
+
+#if defined(_WIN32)
+typedef SOCKET sloop__native_fd;
+#else
+typedef int sloop__native_fd;
+#endif
+
+#define SLOOP__MAGIC 0x534C4F50U /* "SLOP" */
+#define SLOOP__EV_NVAL 8U        /* event flag: descriptor not open (POLLNVAL) */
+
+/* Default timeouts used when an option is 0. */
+#define SLOOP__DEFAULT_LINGER_MS 5000U
+#define SLOOP__DEFAULT_CONNECT_MS 10000U
+/* How long listeners pause after EMFILE/ENFILE/ENOBUFS/ENOMEM on accept, unless a
+ * connection closes first. */
+#define SLOOP__ACCEPT_BACKOFF_MS 100U
+/* EINTR retries per call before the loop gives up for this iteration. */
+#define SLOOP__EINTR_RETRIES 8U
+
+enum sloop__kind {
+    SLOOP__KIND_CONN = 1,
+    SLOOP__KIND_LISTENER = 2,
+    SLOOP__KIND_WATCH = 3
+};
+
+enum sloop__conn_state {
+    SLOOP__CONN_FREE = 0,
+    SLOOP__CONN_CONNECTING = 1,
+    SLOOP__CONN_OPEN = 2,
+    SLOOP__CONN_CLOSING = 3 /* graceful close: flushing, no more reads or sends */
+};
+
+enum sloop__pause {
+    SLOOP__PAUSE_TABLE_FULL = 1,
+    SLOOP__PAUSE_FD_LIMIT = 2,
+    SLOOP__PAUSE_SHUTDOWN = 4
+};
+
+static inline uint64_t sloop__token(uint32_t kind, uint32_t index, uint32_t gen)
+{
+    return ((uint64_t)gen << 32) | ((uint64_t)kind << 24) | (uint64_t)index;
+}
+static inline uint32_t sloop__token_kind(uint64_t t) { return (uint32_t)((t >> 24) & 0xFFU); }
+static inline uint32_t sloop__token_index(uint64_t t) { return (uint32_t)(t & 0xFFFFFFU); }
+static inline uint32_t sloop__token_gen(uint64_t t) { return (uint32_t)(t >> 32); }
+
+/* Records a sys failure (counters, last error) and returns it. */
+int sloop__sys_failed(sloop_loop *loop, int code);
+
+/* ---- Backend interface (backend.c dispatches to poll.c / epoll.c / wsapoll.c) -- */
+bool sloop__backend_available(sloop_backend b);
+sloop_err sloop__backend_init(sloop_loop *loop);
+void sloop__backend_fini(sloop_loop *loop);
+/* Starts watching reg->fd with interest reg->want. edge: edge-triggered where
+ * the backend supports it. */
+sloop_err sloop__backend_add(sloop_loop *loop, sloop__reg *reg, bool edge);
+/* Interest changed to `want`; applied before the next wait (coalesced). */
+void sloop__backend_set_want(sloop_loop *loop, sloop__reg *reg, uint8_t want);
+/* Stops watching (before the fd is closed). */
+void sloop__backend_remove(sloop_loop *loop, sloop__reg *reg);
+/* Waits; fills loop->events and returns how many in *n. */
+sloop_err sloop__backend_wait(sloop_loop *loop, int timeout_ms, uint32_t *n);
+
+/* poll.c (also used for WSAPoll, whose pollfd has the same shape) */
+sloop_err sloop__poll_add(sloop_loop *loop, sloop__reg *reg);
+void sloop__poll_set_want(sloop_loop *loop, sloop__reg *reg);
+void sloop__poll_remove(sloop_loop *loop, sloop__reg *reg);
+sloop_err sloop__poll_wait(sloop_loop *loop, int timeout_ms, uint32_t *n);
+
+/* epoll.c */
+sloop_err sloop__epoll_init(sloop_loop *loop);
+void sloop__epoll_fini(sloop_loop *loop);
+sloop_err sloop__epoll_add(sloop_loop *loop, sloop__reg *reg, bool edge);
+void sloop__epoll_remove(sloop_loop *loop, sloop__reg *reg);
+sloop_err sloop__epoll_flush_changes(sloop_loop *loop);
+sloop_err sloop__epoll_wait(sloop_loop *loop, int timeout_ms, uint32_t *n);
+
+/* ---- Connections (conn.c) ---------------------------------------------------- */
+sloop_err sloop__conn_open(sloop_loop *loop, sloop_fd fd, uint8_t state,
+                           const sloop_conn_options *opts, const sloop_handler *handler,
+                           void *user, sloop_conn *out);
+/* Schedules on_open (and a first flush) for after the current callbacks. */
+void sloop__conn_request_open(sloop_loop *loop, uint32_t index);
+void sloop__conn_event(sloop_loop *loop, uint32_t index, uint32_t flags);
+void sloop__conn_timer_fired(sloop_loop *loop, uint32_t index);
+void sloop__conn_continue_read(sloop_loop *loop, uint32_t index);
+void sloop__pending_run(sloop_loop *loop);
+bool sloop__conn_options_valid(const sloop_conn_options *opts);
+/* Closes at once with reason (on_close runs now): used by sloop_close. */
+void sloop__conn_finish(sloop_loop *loop, uint32_t index, sloop_close_reason reason);
+void sloop__conn_request_close(sloop_loop *loop, uint32_t index, sloop_close_reason reason,
+                               bool abort_now);
+
+/* ---- Listeners (listen.c) ------------------------------------------------------ */
+void sloop__listener_event(sloop_loop *loop, uint32_t index);
+void sloop__listeners_update(sloop_loop *loop);
+void sloop__listeners_close_all(sloop_loop *loop);
+
+/* ---- Watchers (watch.c) --------------------------------------------------------- */
+void sloop__watch_event(sloop_loop *loop, uint32_t index, uint32_t flags);
+void sloop__watches_stop_all(sloop_loop *loop);
+
+/* ---- Timers (timers.c) ---------------------------------------------------------- */
+void sloop__timers_run(sloop_loop *loop);
+void sloop__timers_release_all(sloop_loop *loop);
+
+#endif
