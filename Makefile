@@ -42,17 +42,21 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 all: lib
 lib: $(LIB)
 
+Q := $(if $(V),,@)
+
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(V),,echo "  CC $(B) $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/tests/%: tests/unit/%.c $(LIB) tests/harness.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests $< $(LIB) $(LDFLAGS) -o $@
+	@$(if $(V),,echo "  LD $@")
+	$(Q)$(CC) $(CFLAGS) -Itests $< $(LIB) $(LDFLAGS) -o $@
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
@@ -95,3 +99,44 @@ freestanding:
 # fuzz/fuzz.mk:    make fuzz-regress, make fuzz, make coverage
 -include proofs/prove.mk
 -include fuzz/fuzz.mk
+
+# ---- Applications: examples and integration tests ----------------------------
+# Built against an "appliance" budget (1024 connections) so that the demo and
+# the loopback tests can hold 1000 concurrent connections.
+APP_B     := build/app
+APP_FLAGS := -DSLOOP_MAX_CONNS=1024U
+EXAMPLES  := echo_server echo_load
+.PHONY: examples demo
+examples:
+	@$(MAKE) --no-print-directory B=$(APP_B) EXTRA_CFLAGS="$(APP_FLAGS)" $(EXAMPLES:%=$(APP_B)/examples/%)
+
+$(B)/examples/%: examples/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD $@")
+	$(Q)$(CC) $(CFLAGS) -D_POSIX_C_SOURCE=200809L $< $(LIB) $(LDFLAGS) -o $@
+
+demo: examples
+	@ci/demo
+
+# ---- Loopback integration tests (tests/loop) ------------------------------------
+# Built with a 2048-connection budget: the 1000-connection test holds both ends
+# of every connection in one process. Run each backend: poll, epoll, epoll-et.
+ITEST_B     ?= build/itest
+ITEST_FLAGS := -DSLOOP_MAX_CONNS=2048U
+LOOP_TEST_SRC := $(wildcard tests/loop/test_*.c)
+LOOP_SUPPORT  := $(filter-out $(LOOP_TEST_SRC),$(wildcard tests/loop/*.c))
+LOOP_TEST_BIN := $(LOOP_TEST_SRC:tests/loop/%.c=$(B)/tests/loop/%)
+.PHONY: itest itest-bins
+$(B)/tests/loop/%: tests/loop/%.c $(LOOP_SUPPORT) $(LIB) $(wildcard tests/loop/*.h) tests/harness.h
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD $@")
+	$(Q)$(CC) $(CFLAGS) -D_GNU_SOURCE -Itests $< $(LOOP_SUPPORT) $(LIB) $(LDFLAGS) -lpthread -o $@
+itest-bins: $(LOOP_TEST_BIN)
+itest:
+	@$(MAKE) --no-print-directory B=$(ITEST_B) EXTRA_CFLAGS="$(ITEST_FLAGS) $(EXTRA_CFLAGS)" itest-bins
+	@ulimit -n $$(ulimit -Hn) 2>/dev/null; status=0; \
+	for t in $(LOOP_TEST_SRC:tests/loop/%.c=$(ITEST_B)/tests/loop/%); do \
+	  timeout 300 $$t || status=1; done; exit $$status
+
+# Fault injection and simulation suites bring their own rules.
+-include tests/fault/fault.mk

@@ -9,19 +9,141 @@
  */
 #include "frame.h"
 
+/* ---- Logic model (ACSL) -----------------------------------------------------
+ * The contracts below are proved by Frama-C WP with -wp-rte on z3 and cvc4; see
+ * proofs/frame/README.md for the command, the properties and the known gaps. */
+
+/*@ // 256^n.
+    logic integer pow256(integer n) = (n <= 0) ? 1 : 256 * pow256(n - 1);
+
+    // The values of 256^n for the header sizes a decoder can hold (0 .. 4 bytes).
+    lemma pow256_small: \forall integer n; 0 <= n <= 4 ==>
+        pow256(n) == ((n == 0) ? 1 : (n == 1) ? 256 : (n == 2) ? 65536 :
+                      (n == 3) ? 16777216 : 4294967296);
+
+    // The big-endian reading of p[0 .. n) appended to the digits already in acc:
+    // acc * 256^n + p[0] * 256^(n-1) + ... + p[n-1]. This is exactly what the
+    // decoder computes byte by byte, whatever the chunking.
+    logic integer be_acc{L}(integer acc, uint8_t *p, integer n) =
+        (n <= 0) ? acc : (be_acc(acc, p, n - 1) * 256) + p[n - 1];
+
+    // The value of the big-endian number p[0 .. n).
+    logic integer be_value{L}(uint8_t *p, integer n) = be_acc(0, p, n);
+
+    // be_value(p, n) for 0 <= n <= 4 written out term by term. It is not
+    // recursive, so provers see which bytes it reads even after memory changed
+    // elsewhere; lemma be_value_small ties it to be_value.
+    logic integer be_small{L}(uint8_t *p, integer n) =
+        (n <= 0) ? 0 :
+        (n == 1) ? p[0] :
+        (n == 2) ? (p[0] * 256) + p[1] :
+        (n == 3) ? (p[0] * 65536) + (p[1] * 256) + p[2] :
+                   (p[0] * 16777216) + (p[1] * 65536) + (p[2] * 256) + p[3];
+
+    lemma be_value_small{L}: \forall uint8_t *p, integer n; 0 <= n <= 4 ==>
+        be_value(p, n) == be_small(p, n);
+
+    // Splitting off the most significant byte (used by the encoder's loop).
+    lemma be_small_front{L}: \forall uint8_t *p, integer n; 0 <= n <= 3 ==>
+        be_small(p, n + 1) == (p[0] * pow256(n)) + be_small(p + 1, n);
+
+    logic integer lmin(integer a, integer b) = (a < b) ? a : b;
+
+    // A configuration a decoder with an assembly buffer of cap bytes can run.
+    predicate frame_cfg_valid{L}(sloop_frame_config *c, integer cap) =
+        (c->mode == SLOOP_FRAME_RAW && c->max_payload >= 1) ||
+        (c->mode == SLOOP_FRAME_LENGTH &&
+         (c->header_size == 1 || c->header_size == 2 || c->header_size == 4) &&
+         c->max_payload <= cap) ||
+        (c->mode == SLOOP_FRAME_DELIM &&
+         1 <= c->delim_len <= SLOOP_FRAME_MAX_DELIM &&
+         c->max_payload + c->delim_len <= cap);
+
+    // RAW keeps no state between feeds.
+    predicate frame_raw_state{L}(sloop_frame_decoder *d) =
+        d->fill == 0 && d->length == 0 && d->header_have == 0 && d->match == 0;
+
+    // LENGTH: the header accumulates in length; once it is complete the payload
+    // accumulates in buf[0 .. fill), and a frame is never left complete (it is
+    // delivered and the state cleared in the feed that completes it).
+    predicate frame_length_state{L}(sloop_frame_decoder *d) =
+        d->match == 0 &&
+        d->header_have <= d->cfg.header_size &&
+        d->length < pow256(d->header_have) &&
+        (d->header_have < d->cfg.header_size ==> d->fill == 0) &&
+        (d->header_have == d->cfg.header_size ==>
+            d->fill < d->length <= d->cfg.max_payload <= d->cap);
+
+    // DELIM: buf[0 .. fill) holds the frame so far, whose last match bytes are a
+    // proper prefix of the delimiter; the payload part never exceeds max_payload.
+    predicate frame_delim_state{L}(sloop_frame_decoder *d) =
+        d->header_have == 0 && d->length == 0 &&
+        d->match < d->cfg.delim_len && d->match <= d->fill &&
+        d->fill - d->match <= d->cfg.max_payload &&
+        d->fill <= d->cfg.max_payload + d->cfg.delim_len <= d->cap;
+
+    // The decoder invariant: every function preserves it. A failed decoder
+    // (sticky error, or a config that init rejected) refuses all input, so only
+    // its status code matters.
+    predicate frame_inv{L}(sloop_frame_decoder *d) =
+        (d->failed == 0 || d->failed == SLOOP_FRAME_TOO_BIG ||
+         d->failed == SLOOP_FRAME_TOO_LONG) &&
+        (d->failed == 0 ==>
+            frame_cfg_valid(&d->cfg, d->cap) &&
+            (d->cfg.mode == SLOOP_FRAME_RAW ==> frame_raw_state(d)) &&
+            (d->cfg.mode == SLOOP_FRAME_LENGTH ==> frame_length_state(d)) &&
+            (d->cfg.mode == SLOOP_FRAME_DELIM ==> frame_delim_state(d)));
+
+    // The caller-owned assembly buffer.
+    predicate frame_buf_ok{L}(sloop_frame_decoder *d) =
+        \valid(d->buf + (0 .. d->cap - 1)) && \separated(d, d->buf + (0 .. d->cap - 1));
+
+    // data[0 .. n) lies within base[0 .. size).
+    predicate frame_inside(uint8_t *data, integer n, uint8_t *base, integer size) =
+        \base_addr(data) == \base_addr(base) && base <= data && data + n <= base + size;
+
+    // LENGTH: header bytes still missing, and the header's value once the next
+    // feed completes it (from the bytes already accumulated and those of in).
+    logic integer hdr_need{L}(sloop_frame_decoder *d) =
+        d->cfg.header_size - d->header_have;
+    logic integer hdr_value{L}(sloop_frame_decoder *d, uint8_t *in) =
+        be_acc(d->length, in, hdr_need(d));
+*/
+
+/*@ assigns \nothing;
+    ensures \result == lmin(a, b);
+*/
 static uint32_t frame_min(uint32_t a, uint32_t b)
 {
     return (a < b) ? a : b;
 }
 
+/* An explicit loop rather than memcpy: Frama-C's memcpy contract takes char *,
+ * and its goals stay unproved from uint8_t *. */
+/*@ requires \valid(dst + (0 .. n - 1));
+    requires \valid_read(src + (0 .. n - 1));
+    requires \separated(dst + (0 .. n - 1), src + (0 .. n - 1));
+    assigns dst[0 .. n - 1];
+    ensures \forall integer j; 0 <= j < n ==> dst[j] == src[j];
+*/
 static void frame_copy(uint8_t *dst, const uint8_t *src, uint32_t n)
 {
     uint32_t i;
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant \forall integer j; 0 <= j < i ==> dst[j] == src[j];
+        loop assigns i, dst[0 .. n - 1];
+        loop variant n - i;
+    */
     for (i = 0U; i < n; i++) {
         dst[i] = src[i];
     }
 }
 
+/*@ requires \valid_read(cfg);
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> frame_cfg_valid(cfg, cap);
+*/
 bool sloop_frame_config_valid(const sloop_frame_config *cfg, uint32_t cap)
 {
     bool ok = false;
@@ -45,15 +167,43 @@ bool sloop_frame_config_valid(const sloop_frame_config *cfg, uint32_t cap)
     return ok;
 }
 
+/* A decoder whose config is not valid for its buffer stays failed: clearing its
+ * error would let the next feed overrun buf (LENGTH or DELIM with max_payload
+ * above cap) or read past cfg.delim (delim_len above 4). */
+/*@ requires \valid(d);
+    assigns d->fill, d->length, d->header_have, d->match, d->failed;
+    ensures d->fill == 0 && d->length == 0 && d->header_have == 0 && d->match == 0;
+    ensures frame_cfg_valid(&d->cfg, d->cap) ==> d->failed == 0;
+    ensures !frame_cfg_valid(&d->cfg, d->cap) ==> d->failed == SLOOP_FRAME_TOO_BIG;
+    ensures frame_inv(d);
+*/
 void sloop_frame_decoder_reset(sloop_frame_decoder *d)
 {
     d->fill = 0U;
     d->length = 0U;
     d->header_have = 0U;
     d->match = 0U;
-    d->failed = 0U;
+    if (sloop_frame_config_valid(&d->cfg, d->cap)) {
+        d->failed = 0U;
+    } else {
+        d->failed = (uint8_t)SLOOP_FRAME_TOO_BIG;
+    }
 }
 
+/*@ requires \valid(d) && \valid_read(cfg);
+    requires \valid(buf + (0 .. cap - 1));
+    requires \separated(d, cfg);
+    requires \separated(d, buf + (0 .. cap - 1));
+    assigns *d;
+    ensures d->cfg == *cfg;
+    ensures d->buf == buf && d->cap == cap;
+    ensures frame_inv(d) && frame_buf_ok(d);
+    ensures d->fill == 0 && d->length == 0 && d->header_have == 0 && d->match == 0;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> frame_cfg_valid(cfg, cap);
+    ensures \result == 1 ==> d->failed == 0;
+    ensures \result == 0 ==> d->failed == SLOOP_FRAME_TOO_BIG;
+*/
 bool sloop_frame_decoder_init(sloop_frame_decoder *d, const sloop_frame_config *cfg,
                               uint8_t *buf, uint32_t cap)
 {
@@ -69,12 +219,32 @@ bool sloop_frame_decoder_init(sloop_frame_decoder *d, const sloop_frame_config *
     return ok;
 }
 
+/*@ requires \valid_read(d);
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> (d->fill > 0 || d->header_have > 0);
+*/
 bool sloop_frame_decoder_in_frame(const sloop_frame_decoder *d)
 {
     return (d->fill > 0U) || (d->header_have > 0U);
 }
 
 /* RAW: the next chunk of at most max_payload bytes, in place. */
+/*@ requires \valid_read(d) && \valid(consumed) && \valid(frame);
+    requires \separated(d, consumed, frame);
+    assigns *consumed, *frame;
+    behavior empty:
+      assumes len == 0;
+      assigns *consumed;
+      ensures \result == SLOOP_FRAME_NEED_MORE && *consumed == 0;
+    behavior chunk:
+      assumes len > 0;
+      ensures \result == SLOOP_FRAME_READY;
+      ensures frame->data == in && frame->len == lmin(len, d->cfg.max_payload);
+      ensures *consumed == frame->len;
+    complete behaviors;
+    disjoint behaviors;
+*/
 static sloop_frame_status frame_feed_raw(const sloop_frame_decoder *d, const uint8_t *in,
                                          uint32_t len, uint32_t *consumed,
                                          sloop_frame *frame)
@@ -92,6 +262,54 @@ static sloop_frame_status frame_feed_raw(const sloop_frame_decoder *d, const uin
 
 /* LENGTH: header bytes accumulate arithmetically (value * 256 + byte), so the
  * value of a complete header is exactly its big-endian reading. */
+/*@ requires \valid(d) && frame_buf_ok(d);
+    requires d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
+    requires frame_cfg_valid(&d->cfg, d->cap) && frame_length_state(d);
+    requires \valid_read(in + (0 .. len - 1));
+    requires \valid(consumed) && \valid(frame);
+    requires \separated(d, consumed, frame, d->buf + (0 .. d->cap - 1), in + (0 .. len - 1));
+    assigns *consumed, *frame, d->fill, d->length, d->header_have, d->failed,
+            d->buf[d->fill .. d->cap - 1];
+    ensures frame_inv(d);
+    ensures 0 <= *consumed <= len;
+    ensures \result == SLOOP_FRAME_READY ==> *consumed >= 1;
+    behavior header:
+      assumes len < hdr_need(d);
+      assigns *consumed, d->length, d->header_have;
+      ensures \result == SLOOP_FRAME_NEED_MORE && *consumed == len;
+      ensures d->header_have == \old(d->header_have) + len;
+      ensures d->length == \old(be_acc(d->length, in, len));
+    behavior too_big:
+      assumes len >= hdr_need(d) && hdr_value(d, in) > d->cfg.max_payload;
+      assigns *consumed, d->length, d->header_have, d->failed;
+      ensures \result == SLOOP_FRAME_TOO_BIG && d->failed == SLOOP_FRAME_TOO_BIG;
+      ensures *consumed == \old(hdr_need(d));
+    behavior ready:
+      assumes len >= hdr_need(d) && hdr_value(d, in) <= d->cfg.max_payload;
+      assumes d->header_have + d->fill + len >= d->cfg.header_size + hdr_value(d, in);
+      ensures \result == SLOOP_FRAME_READY;
+      ensures frame->len == \old(hdr_value(d, in));
+      ensures *consumed == \old(hdr_need(d) + hdr_value(d, in) - d->fill);
+      ensures \old(d->fill) == 0 ==> frame->data == in + \old(hdr_need(d));
+      ensures \old(d->fill) > 0 ==> frame->data == d->buf;
+      ensures \forall integer j; 0 <= j < \old(d->fill) ==>
+                frame->data[j] == \old(d->buf[j]);
+      ensures \forall integer j; \old(d->fill) <= j < frame->len ==>
+                frame->data[j] == in[\old(hdr_need(d) - d->fill) + j];
+      ensures d->fill == 0 && d->length == 0 && d->header_have == 0;
+    behavior body:
+      assumes len >= hdr_need(d) && hdr_value(d, in) <= d->cfg.max_payload;
+      assumes d->header_have + d->fill + len < d->cfg.header_size + hdr_value(d, in);
+      assigns *consumed, d->fill, d->length, d->header_have, d->buf[d->fill .. d->cap - 1];
+      ensures \result == SLOOP_FRAME_NEED_MORE && *consumed == len;
+      ensures d->header_have == d->cfg.header_size;
+      ensures d->length == \old(hdr_value(d, in));
+      ensures d->fill == \old(d->fill + len - hdr_need(d));
+      ensures \forall integer j; \old(d->fill) <= j < d->fill ==>
+                d->buf[j] == in[\old(hdr_need(d) - d->fill) + j];
+    complete behaviors;
+    disjoint behaviors;
+*/
 static sloop_frame_status frame_feed_length(sloop_frame_decoder *d, const uint8_t *in,
                                             uint32_t len, uint32_t *consumed,
                                             sloop_frame *frame)
@@ -100,6 +318,14 @@ static sloop_frame_status frame_feed_length(sloop_frame_decoder *d, const uint8_
     uint32_t pos = 0U;
     bool header_done;
 
+    /*@ loop invariant 0 <= pos <= len;
+        loop invariant d->header_have == \at(d->header_have, Pre) + pos;
+        loop invariant d->header_have <= d->cfg.header_size;
+        loop invariant d->length < pow256(d->header_have);
+        loop invariant d->length == be_acc{Pre}(\at(d->length, Pre), in, pos);
+        loop assigns pos, d->length, d->header_have;
+        loop variant len - pos;
+    */
     while ((pos < len) && (d->header_have < d->cfg.header_size)) {
         d->length = (d->length * 256U) + (uint32_t)in[pos];
         d->header_have++;
@@ -146,16 +372,44 @@ static sloop_frame_status frame_feed_length(sloop_frame_decoder *d, const uint8_
 
 /* Length of the longest delimiter prefix that is a suffix of the matched prefix
  * delim[0 .. m-1] followed by byte c. m < delim_len. At most 4 x 4 comparisons. */
+/*@ // delim[0 .. k) is a suffix of delim[0 .. m) followed by c.
+    predicate delim_candidate{L}(sloop_frame_config *cfg, integer m, integer c, integer k) =
+        cfg->delim[k - 1] == c &&
+        \forall integer j; 0 <= j < k - 1 ==> cfg->delim[j] == cfg->delim[m + 1 - k + j];
+*/
+/*@ requires \valid_read(cfg);
+    requires 1 <= cfg->delim_len <= SLOOP_FRAME_MAX_DELIM;
+    requires m < cfg->delim_len;
+    assigns \nothing;
+    ensures 0 <= \result <= m + 1;
+    ensures \result > 0 ==> delim_candidate(cfg, m, c, \result);
+    ensures \forall integer k; \result < k <= m + 1 ==> !delim_candidate(cfg, m, c, k);
+*/
 static uint8_t frame_delim_advance(const sloop_frame_config *cfg, uint8_t m, uint8_t c)
 {
     uint8_t k = (uint8_t)(m + 1U);
     uint8_t result = 0U;
+    /*@ loop invariant 0 <= k <= m + 1;
+        loop invariant result == 0 ==>
+            \forall integer kk; k < kk <= m + 1 ==> !delim_candidate(cfg, m, c, kk);
+        loop invariant result != 0 ==> result == k + 1 &&
+            delim_candidate(cfg, m, c, result) &&
+            \forall integer kk; result < kk <= m + 1 ==> !delim_candidate(cfg, m, c, kk);
+        loop assigns k, result;
+        loop variant k;
+    */
     while ((k > 0U) && (result == 0U)) {
         /* Candidate: delim[0..k-1) equals the last k-1 matched bytes, and
          * delim[k-1] equals c. */
         if (cfg->delim[k - 1U] == c) {
             uint8_t off = (uint8_t)(m + 1U - k);
             uint8_t i = 0U;
+            /*@ loop invariant 0 <= i <= k - 1;
+                loop invariant \forall integer j; 0 <= j < i ==>
+                    cfg->delim[j] == cfg->delim[off + j];
+                loop assigns i;
+                loop variant k - 1 - i;
+            */
             while ((i < (uint8_t)(k - 1U)) && (cfg->delim[i] == cfg->delim[off + i])) {
                 i++;
             }
@@ -169,6 +423,34 @@ static uint8_t frame_delim_advance(const sloop_frame_config *cfg, uint8_t m, uin
 }
 
 /* DELIM: scan in place; copy into the buffer only what must survive this call. */
+/*@ requires \valid(d) && frame_buf_ok(d);
+    requires d->failed == 0 && d->cfg.mode == SLOOP_FRAME_DELIM;
+    requires frame_cfg_valid(&d->cfg, d->cap) && frame_delim_state(d);
+    requires \valid_read(in + (0 .. len - 1));
+    requires \valid(consumed) && \valid(frame);
+    requires \separated(d, consumed, frame, d->buf + (0 .. d->cap - 1), in + (0 .. len - 1));
+    assigns *consumed, *frame, d->fill, d->match, d->failed, d->buf[d->fill .. d->cap - 1];
+    ensures frame_inv(d);
+    ensures 0 <= *consumed <= len;
+    ensures \result == SLOOP_FRAME_NEED_MORE || \result == SLOOP_FRAME_READY ||
+            \result == SLOOP_FRAME_TOO_LONG;
+    ensures \result == SLOOP_FRAME_NEED_MORE ==>
+            *consumed == len && d->fill == \old(d->fill) + len;
+    ensures \result == SLOOP_FRAME_TOO_LONG ==>
+            d->failed == SLOOP_FRAME_TOO_LONG && *consumed >= 1;
+    ensures \result == SLOOP_FRAME_READY ==>
+            *consumed >= 1 && frame->len <= d->cfg.max_payload &&
+            frame->len + d->cfg.delim_len == \old(d->fill) + *consumed &&
+            d->fill == 0 && d->match == 0;
+    ensures \result == SLOOP_FRAME_READY && \old(d->fill) == 0 ==> frame->data == in;
+    ensures \result == SLOOP_FRAME_READY && \old(d->fill) > 0 ==> frame->data == d->buf;
+    ensures \result == SLOOP_FRAME_READY ==>
+            \forall integer j; 0 <= j < \old(d->fill) && j < frame->len ==>
+                frame->data[j] == \old(d->buf[j]);
+    ensures \result == SLOOP_FRAME_READY ==>
+            \forall integer j; \old(d->fill) <= j < frame->len ==>
+                frame->data[j] == in[j - \old(d->fill)];
+*/
 static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t *in,
                                            uint32_t len, uint32_t *consumed,
                                            sloop_frame *frame)
@@ -177,6 +459,22 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
     uint32_t pos = 0U;
     uint32_t total = d->fill; /* bytes of the current frame, delimiter included */
 
+    /*@ loop invariant 0 <= pos <= len;
+        loop invariant total == d->fill + pos;
+        loop invariant st == SLOOP_FRAME_NEED_MORE || st == SLOOP_FRAME_READY ||
+                       st == SLOOP_FRAME_TOO_LONG;
+        loop invariant st != SLOOP_FRAME_NEED_MORE ==> pos >= 1;
+        loop invariant st == SLOOP_FRAME_NEED_MORE ==>
+            d->match < d->cfg.delim_len && d->match <= total &&
+            total - d->match <= d->cfg.max_payload;
+        loop invariant st == SLOOP_FRAME_READY ==>
+            d->match == d->cfg.delim_len && d->match <= total &&
+            total - d->match <= d->cfg.max_payload;
+        loop invariant st == SLOOP_FRAME_TOO_LONG ==> d->failed == SLOOP_FRAME_TOO_LONG;
+        loop invariant st != SLOOP_FRAME_TOO_LONG ==> d->failed == 0;
+        loop assigns pos, total, st, d->match, d->failed;
+        loop variant len - pos;
+    */
     while ((pos < len) && (st == SLOOP_FRAME_NEED_MORE)) {
         d->match = frame_delim_advance(&d->cfg, d->match, in[pos]);
         pos++;
@@ -214,6 +512,93 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
     return st;
 }
 
+/*@ requires \valid(d) && frame_inv(d) && frame_buf_ok(d);
+    requires \valid_read(in + (0 .. len - 1));
+    requires \valid(consumed) && \valid(frame);
+    requires \separated(d, consumed, frame, d->buf + (0 .. d->cap - 1), in + (0 .. len - 1));
+    assigns *consumed, *frame, d->fill, d->length, d->header_have, d->match, d->failed,
+            d->buf[0 .. d->cap - 1];
+    ensures frame_inv(d);
+    ensures 0 <= *consumed <= len;
+    ensures \result == SLOOP_FRAME_NEED_MORE || \result == SLOOP_FRAME_READY ||
+            \result == SLOOP_FRAME_TOO_BIG || \result == SLOOP_FRAME_TOO_LONG;
+    ensures \result == SLOOP_FRAME_NEED_MORE ==> *consumed == len;
+    ensures \result == SLOOP_FRAME_READY ==>
+            *consumed >= 1 && frame->len <= d->cfg.max_payload &&
+            (frame_inside(frame->data, frame->len, in, len) ||
+             frame_inside(frame->data, frame->len, d->buf, d->cap));
+    ensures \result == SLOOP_FRAME_TOO_BIG || \result == SLOOP_FRAME_TOO_LONG ==>
+            d->failed == \result;
+
+    behavior failed:
+      assumes d->failed != 0;
+      assigns *consumed;
+      ensures \result == \old(d->failed) && *consumed == 0;
+    behavior raw:
+      assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_RAW;
+      assigns *consumed, *frame;
+      ensures len == 0 ==> \result == SLOOP_FRAME_NEED_MORE;
+      ensures len > 0 ==> \result == SLOOP_FRAME_READY && frame->data == in &&
+                          frame->len == lmin(len, d->cfg.max_payload);
+    behavior length_header:
+      assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
+      assumes len < hdr_need(d);
+      assigns *consumed, d->length, d->header_have;
+      ensures \result == SLOOP_FRAME_NEED_MORE;
+      ensures d->header_have == \old(d->header_have) + len;
+      ensures d->length == \old(be_acc(d->length, in, len));
+    behavior length_too_big:
+      assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
+      assumes len >= hdr_need(d) && hdr_value(d, in) > d->cfg.max_payload;
+      assigns *consumed, d->length, d->header_have, d->failed;
+      ensures \result == SLOOP_FRAME_TOO_BIG && d->failed == SLOOP_FRAME_TOO_BIG;
+      ensures *consumed == \old(hdr_need(d));
+    behavior length_ready:
+      assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
+      assumes len >= hdr_need(d) && hdr_value(d, in) <= d->cfg.max_payload;
+      assumes d->header_have + d->fill + len >= d->cfg.header_size + hdr_value(d, in);
+      assigns *consumed, *frame, d->fill, d->length, d->header_have,
+              d->buf[d->fill .. d->cap - 1];
+      ensures \result == SLOOP_FRAME_READY;
+      ensures frame->len == \old(hdr_value(d, in));
+      ensures *consumed == \old(hdr_need(d) + hdr_value(d, in) - d->fill);
+      ensures \old(d->fill) == 0 ==> frame->data == in + \old(hdr_need(d));
+      ensures \old(d->fill) > 0 ==> frame->data == d->buf;
+      ensures \forall integer j; 0 <= j < \old(d->fill) ==>
+                frame->data[j] == \old(d->buf[j]);
+      ensures \forall integer j; \old(d->fill) <= j < frame->len ==>
+                frame->data[j] == in[\old(hdr_need(d) - d->fill) + j];
+      ensures d->fill == 0 && d->length == 0 && d->header_have == 0;
+    behavior length_body:
+      assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
+      assumes len >= hdr_need(d) && hdr_value(d, in) <= d->cfg.max_payload;
+      assumes d->header_have + d->fill + len < d->cfg.header_size + hdr_value(d, in);
+      assigns *consumed, d->fill, d->length, d->header_have, d->buf[d->fill .. d->cap - 1];
+      ensures \result == SLOOP_FRAME_NEED_MORE;
+      ensures d->header_have == d->cfg.header_size;
+      ensures d->length == \old(hdr_value(d, in));
+      ensures d->fill == \old(d->fill + len - hdr_need(d));
+      ensures \forall integer j; \old(d->fill) <= j < d->fill ==>
+                d->buf[j] == in[\old(hdr_need(d) - d->fill) + j];
+    behavior delim:
+      assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_DELIM;
+      assigns *consumed, *frame, d->fill, d->match, d->failed, d->buf[d->fill .. d->cap - 1];
+      ensures \result == SLOOP_FRAME_NEED_MORE || \result == SLOOP_FRAME_READY ||
+              \result == SLOOP_FRAME_TOO_LONG;
+      ensures \result == SLOOP_FRAME_NEED_MORE ==> d->fill == \old(d->fill) + len;
+      ensures \result == SLOOP_FRAME_READY ==>
+              frame->len + d->cfg.delim_len == \old(d->fill) + *consumed;
+      ensures \result == SLOOP_FRAME_READY && \old(d->fill) == 0 ==> frame->data == in;
+      ensures \result == SLOOP_FRAME_READY && \old(d->fill) > 0 ==> frame->data == d->buf;
+      ensures \result == SLOOP_FRAME_READY ==>
+              \forall integer j; 0 <= j < \old(d->fill) && j < frame->len ==>
+                  frame->data[j] == \old(d->buf[j]);
+      ensures \result == SLOOP_FRAME_READY ==>
+              \forall integer j; \old(d->fill) <= j < frame->len ==>
+                  frame->data[j] == in[j - \old(d->fill)];
+    complete behaviors;
+    disjoint behaviors;
+*/
 sloop_frame_status sloop_frame_decoder_feed(sloop_frame_decoder *d, const uint8_t *in,
                                             uint32_t len, uint32_t *consumed,
                                             sloop_frame *frame)
@@ -243,6 +628,26 @@ sloop_frame_status sloop_frame_decoder_feed(sloop_frame_decoder *d, const uint8_
     return st;
 }
 
+/*@ requires \valid_read(cfg) && \valid(out_len);
+    requires \valid(out + (0 .. SLOOP_FRAME_MAX_HEADER - 1));
+    requires \separated(cfg, out + (0 .. SLOOP_FRAME_MAX_HEADER - 1), out_len);
+    assigns out[0 .. SLOOP_FRAME_MAX_HEADER - 1], *out_len;
+    behavior encoded:
+      assumes cfg->mode == SLOOP_FRAME_LENGTH && len <= cfg->max_payload;
+      assumes cfg->header_size == 1 || cfg->header_size == 2 || cfg->header_size == 4;
+      assumes len < pow256(cfg->header_size);
+      assigns out[0 .. cfg->header_size - 1], *out_len;
+      ensures \result == 1 && *out_len == cfg->header_size;
+      ensures be_value(out, cfg->header_size) == len;
+    behavior rejected:
+      assumes cfg->mode != SLOOP_FRAME_LENGTH || len > cfg->max_payload ||
+              (cfg->header_size != 1 && cfg->header_size != 2 && cfg->header_size != 4) ||
+              len >= pow256(cfg->header_size);
+      assigns \nothing;
+      ensures \result == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
 bool sloop_frame_encode_header(const sloop_frame_config *cfg, uint32_t len,
                                uint8_t out[SLOOP_FRAME_MAX_HEADER], uint32_t *out_len)
 {
@@ -253,6 +658,13 @@ bool sloop_frame_encode_header(const sloop_frame_config *cfg, uint32_t len,
          ((cfg->header_size == 1U) && (len <= 0xFFU)))) {
         uint32_t v = len;
         uint32_t i = cfg->header_size;
+        /*@ loop invariant 0 <= i <= cfg->header_size;
+            loop invariant v < pow256(i);
+            loop invariant len == (v * pow256(cfg->header_size - i)) +
+                                  be_small(out + i, cfg->header_size - i);
+            loop assigns i, v, out[0 .. cfg->header_size - 1];
+            loop variant i;
+        */
         while (i > 0U) {
             i--;
             out[i] = (uint8_t)(v % 256U);
