@@ -140,3 +140,17 @@ itest:
 
 # Fault injection and simulation suites bring their own rules.
 -include tests/fault/fault.mk
+
+# ---- Memory budget ---------------------------------------------------------------
+# make budget: sizeof(sloop_loop) and per-connection cost for three configurations.
+BUDGET_MCU       := -DSLOOP_MAX_CONNS=16U -DSLOOP_MAX_FRAME=512U -DSLOOP_MAX_TIMERS=8U \
+                    -DSLOOP_MAX_LISTENERS=1U -DSLOOP_MAX_WATCHERS=2U -DSLOOP_MAX_EVENTS=16U \
+                    -DSLOOP_READ_CHUNK=512U
+BUDGET_APPLIANCE := -DSLOOP_MAX_CONNS=1024U
+.PHONY: budget
+budget:
+	@mkdir -p build/budget
+	@set -e; for cfg in default mcu appliance; do \
+	  case $$cfg in default) f="";; mcu) f="$(BUDGET_MCU)";; appliance) f="$(BUDGET_APPLIANCE)";; esac; \
+	  $(CC) -std=c11 -Wall -Wextra -Werror -Iinclude -Isrc $$f bench/budget.c -o build/budget/$$cfg; \
+	  build/budget/$$cfg $$cfg; done
