@@ -154,3 +154,16 @@ budget:
 	  case $$cfg in default) f="";; mcu) f="$(BUDGET_MCU)";; appliance) f="$(BUDGET_APPLIANCE)";; esac; \
 	  $(CC) -std=c11 -Wall -Wextra -Werror -Iinclude -Isrc $$f bench/budget.c -o build/budget/$$cfg; \
 	  build/budget/$$cfg $$cfg; done
+
+# ---- Stack bound -------------------------------------------------------------------
+# make stack: per-function frames (-fstack-usage) and the call graph
+# (-fcallgraph-info) give the worst-case depth of every entry point; fails on
+# recursion, VLA or alloca. -Wvla and -Wstack-usage also guard at compile time.
+.PHONY: stack
+stack:
+	@rm -rf build/stack && mkdir -p build/stack
+	@set -e; for f in $(LIB_SRC); do \
+	  gcc -std=c11 -O2 $(WARN) -Wstack-usage=512 -Iinclude -Isrc -fstack-usage -fcallgraph-info=su \
+	    -c $$f -o build/stack/$$(basename $$f .c).o -dumpbase $$(basename $$f .c) -dumpdir build/stack/; done
+	@! grep -rn "alloca\s*(" src include || { echo "stack: alloca is not allowed"; exit 1; }
+	@ci/stack-depth build/stack
