@@ -84,6 +84,9 @@ typedef struct sloop_sys {
     /* Starts a non-blocking connect: OK (connected), EINPROGRESS (wait for
      * writability, then ask connect_result) or an error (nothing left open). */
     int (*connect)(void *ctx, const char *addr, uint16_t port, sloop_fd *out);
+    /* OK (connected), the error that ended the connect, or EINPROGRESS (not
+     * decided yet: the loop keeps waiting). Under WSAPoll the loop also asks
+     * while no event came, since old WSAPoll never reports a failed connect. */
     int (*connect_result)(void *ctx, sloop_fd fd);
     /* *got == 0 with OK means end of stream. */
     int (*recv)(void *ctx, sloop_fd fd, void *buf, size_t len, size_t *got);

@@ -14,6 +14,11 @@
  *  - POLLERR and POLLHUP are folded into SLOOP_ERROR plus both readable and
  *    writable, so the read and write paths meet the error in one place.
  *  - POLLNVAL means the descriptor is not open: it is reported, never closed.
+ *  - Only POLLIN and POLLOUT are ever put in `events`: WSAPoll fails the whole
+ *    call with WSAEINVAL on POLLPRI or POLLWRBAND. On Windows POLLIN is
+ *    POLLRDNORM | POLLRDBAND and POLLOUT is POLLWRNORM, both accepted. The
+ *    other WSAPoll defects (empty set, unreported failed connects, the ready
+ *    count) are handled in src/sys/win32.c and conn.c; see win32.c's notes.
  */
 #include "loop/internal.h"
 

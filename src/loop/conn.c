@@ -118,12 +118,19 @@ static void conn_timer_update(sloop_loop *loop, sloop__conn *c)
     sloop_tick d;
     if (conn_next_deadline(c, &d)) {
         bool armed = sloop_timerq_armed(&loop->timers, c->timer);
+        if ((c->state == SLOOP__CONN_CONNECTING) && (loop->backend == SLOOP_BACKEND_WSAPOLL)) {
+            /* WSAPoll may never report a failed connect: probe (win32.c). */
+            sloop_tick probe = sloop_tick_add(loop->now, SLOOP__CONNECT_PROBE_MS);
+            d = sloop_tick_before(probe, d) ? probe : d;
+        }
         if (!armed || sloop_tick_before(d, loop->timers.t[c->timer.index].deadline)) {
             (void)sloop_timerq_arm(&loop->timers, c->timer, loop->now,
                                    sloop_tick_remaining(loop->now, d), 0U);
         }
     }
 }
+
+static void conn_connect_done(sloop_loop *loop, uint32_t index);
 
 void sloop__conn_timer_fired(sloop_loop *loop, uint32_t index)
 {
@@ -133,6 +140,12 @@ void sloop__conn_timer_fired(sloop_loop *loop, uint32_t index)
         if (sloop_tick_reached(now, c->close_deadline)) {
             sloop__conn_finish(loop, index, SLOOP_CLOSE_CONNECT_TIMEOUT);
             return;
+        }
+        if (loop->backend == SLOOP_BACKEND_WSAPOLL) {
+            conn_connect_done(loop, index); /* the probe: EINPROGRESS keeps waiting */
+            if (c->state == SLOOP__CONN_FREE) {
+                return;
+            }
         }
     } else if (c->state == SLOOP__CONN_CLOSING) {
         if (sloop_tick_reached(now, c->close_deadline)) {
@@ -254,8 +267,13 @@ void sloop__conn_finish(sloop_loop *loop, uint32_t index, sloop_close_reason rea
     ref.gen = h.gen;
     (void)sloop_slots_close(&loop->conn_slots, ref);
     loop->counters.closes[reason]++;
-    /* A descriptor was freed: listeners paused for the fd limit may retry. */
-    loop->accept_paused = (uint8_t)(loop->accept_paused & ~SLOOP__PAUSE_FD_LIMIT);
+    /* A descriptor was freed: listeners paused for the fd limit may retry now.
+     * The pause is lifted by sloop__listeners_update (later this iteration),
+     * which also makes an edge-triggered listener look at its backlog again:
+     * connections that queued during the pause raise no new edge. */
+    if ((loop->accept_paused & SLOOP__PAUSE_FD_LIMIT) != 0U) {
+        loop->accept_resume_at = loop->now;
+    }
     /* Last: the handle is already invalid, so nothing the callback does can
      * reach this connection again. */
     if ((handler != NULL) && (handler->on_close != NULL)) {
@@ -270,8 +288,10 @@ void sloop__conn_request_close(sloop_loop *loop, uint32_t index, sloop_close_rea
     if (c->state == SLOOP__CONN_FREE) {
         return;
     }
-    if (abort_now || (c->state == SLOOP__CONN_CONNECTING)) {
-        /* Never connected: nothing queued could be sent, so it is an abort. */
+    if (abort_now || (c->state == SLOOP__CONN_CONNECTING) || (c->close_now != 0U)) {
+        /* Never connected: nothing queued could be sent, so it is an abort.
+         * Already aborting: a later graceful close must not turn the abort
+         * (data discarded) into a LOCAL close (data sent). */
         if (c->close_now == 0U) {
             c->close_now = 1U;
             c->close_reason = (uint8_t)((c->state == SLOOP__CONN_CONNECTING) && !abort_now
@@ -344,7 +364,10 @@ static bool conn_flush(sloop_loop *loop, uint32_t index)
             loop->counters.eintr++;
             eintr++;
             if (eintr >= SLOOP__EINTR_RETRIES) {
-                break; /* retried next iteration; write interest stays on */
+                /* Retried as pending work: the socket is still writable, so an
+                 * edge-triggered backend would raise no new edge for it. */
+                conn_pending_add(loop, index);
+                break;
             }
             continue;
         }
@@ -365,8 +388,13 @@ static bool conn_flush(sloop_loop *loop, uint32_t index)
         if (sent > 0U) {
             c->last_activity = loop->now;
         }
-        if (sent < (size_t)want_bytes) {
-            break; /* socket buffer full: wait for writability */
+        if ((sent < (size_t)want_bytes) &&
+            ((loop->backend != SLOOP_BACKEND_EPOLL_ET) || (sent == 0U))) {
+            /* Socket buffer full: wait for writability. Edge-triggered, a
+             * short write does not prove it (the sys table may send less for
+             * its own reasons) and no edge would follow, so go on to EAGAIN;
+             * each pass sends at least one byte, so the ring bounds it. */
+            break;
         }
     }
     return true;
@@ -565,8 +593,12 @@ static conn_read_result conn_read(sloop_loop *loop, uint32_t index)
             return CONN_READ_GONE;
         }
         budget -= (uint32_t)got;
-        if ((uint32_t)got < ask) {
-            return CONN_READ_DRAINED; /* a short read: the socket buffer is empty */
+        if (((uint32_t)got < ask) && (loop->backend != SLOOP_BACKEND_EPOLL_ET)) {
+            /* A short read: the buffer is empty for now. An end of stream that
+             * came with the data is seen when the level-triggered backend
+             * reports the socket again; edge-triggered reads go on to EAGAIN
+             * or the end, since that end raises no new edge. */
+            return CONN_READ_DRAINED;
         }
     }
     return CONN_READ_BUDGET;
@@ -599,6 +631,9 @@ static void conn_connect_done(sloop_loop *loop, uint32_t index)
 {
     sloop__conn *c = &loop->conns[index];
     int rc = loop->sys->connect_result(loop->sys->ctx, c->reg.fd);
+    if (rc == SLOOP_SYS_EINPROGRESS) {
+        return; /* not decided yet (a WSAPoll probe, or a spurious wakeup) */
+    }
     if (rc != SLOOP_SYS_OK) {
         (void)sloop__sys_failed(loop, rc);
         sloop__conn_finish(loop, index, SLOOP_CLOSE_CONNECT_FAILED);

@@ -23,6 +23,10 @@ typedef int sloop__native_fd;
 /* Default timeouts used when an option is 0. */
 #define SLOOP__DEFAULT_LINGER_MS 5000U
 #define SLOOP__DEFAULT_CONNECT_MS 10000U
+/* WSAPoll before Windows 10 2004 never reports a failed connect: while a
+ * connection is connecting under WSAPoll, sys->connect_result is asked this
+ * often (see src/sys/win32.c). */
+#define SLOOP__CONNECT_PROBE_MS 100U
 /* How long listeners pause after EMFILE/ENFILE/ENOBUFS/ENOMEM on accept, unless a
  * connection closes first. */
 #define SLOOP__ACCEPT_BACKOFF_MS 100U

@@ -45,6 +45,7 @@ void sloop__listeners_update(sloop_loop *loop)
     uint32_t i;
     uint8_t before = loop->accept_paused;
     uint8_t want;
+    bool listening;
     if (sloop_slots_open_count(&loop->conn_slots) >= SLOOP_MAX_CONNS) {
         loop->accept_paused = (uint8_t)(loop->accept_paused | SLOOP__PAUSE_TABLE_FULL);
     } else {
@@ -58,7 +59,9 @@ void sloop__listeners_update(sloop_loop *loop)
         loop->counters.accept_pauses++;
     }
     want = (loop->accept_paused == 0U) ? SLOOP_READABLE : 0U;
-    for (i = 0U; i < SLOOP_MAX_LISTENERS; i++) {
+    /* Runs twice per iteration: a loop without listeners skips the table walk. */
+    listening = (sloop_slots_open_count(&loop->listener_slots) > 0U);
+    for (i = 0U; (i < SLOOP_MAX_LISTENERS) && listening; i++) {
         sloop__listener *l = &loop->listeners[i];
         if (l->reg.added != 0U) {
             sloop__backend_set_want(loop, &l->reg, want);
@@ -119,7 +122,10 @@ void sloop__listener_event(sloop_loop *loop, uint32_t index)
             (rc == SLOOP_SYS_ENOMEM)) {
             listener_pause(loop, SLOOP__PAUSE_FD_LIMIT);
         }
-        return;
+        /* Other errors (Linux passes a new connection's network error, e.g.
+         * EPROTO, to accept) end this turn; the rest of the backlog is tried
+         * next iteration: edge-triggered, that needs accept_pending below. */
+        break;
     }
     if ((loop->backend == SLOOP_BACKEND_EPOLL_ET) && (loop->accept_paused == 0U)) {
         l->accept_pending = 1U; /* budget used up: no new edge will come */

@@ -121,6 +121,9 @@ sloop_err sloop_close(sloop_loop *loop)
         return SLOOP_ESTATE; /* from a callback: use sloop_stop, then close */
     }
     loop->in_iteration = 1U;
+    /* on_close runs below: a callback that reconnects (sloop_connect), adopts
+     * or listens must get SLOOP_ESTATE, or what it opens would outlive the loop. */
+    loop->shutting_down = 1U;
     for (i = 0U; i < SLOOP_MAX_CONNS; i++) {
         if (loop->conns[i].state != SLOOP__CONN_FREE) {
             sloop__conn_finish(loop, i, SLOOP_CLOSE_SHUTDOWN);
@@ -192,7 +195,8 @@ static bool loop_has_carried_work(const sloop_loop *loop)
 {
     uint32_t i;
     bool any = (loop->pending_count > 0U);
-    for (i = 0U; (i < SLOOP_MAX_LISTENERS) && !any; i++) {
+    bool listening = (sloop_slots_open_count(&loop->listener_slots) > 0U);
+    for (i = 0U; (i < SLOOP_MAX_LISTENERS) && !any && listening; i++) {
         any = (loop->listeners[i].reg.added != 0U) && (loop->listeners[i].accept_pending != 0U);
     }
     return any || (loop->read_pending_count > 0U);

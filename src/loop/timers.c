@@ -79,8 +79,9 @@ void sloop__timers_run(sloop_loop *loop)
 {
     /* Each armed timer pops at most once per pass at a given now (periodic
      * ones re-arm in the future), but callbacks may start new due timers:
-     * the cap keeps the pass bounded; the rest runs next iteration. */
-    uint32_t budget = SLOOP__TIMER_CAP;
+     * the cap keeps the pass bounded; the rest runs next iteration. With no
+     * timer armed the pass is skipped (no heap access). */
+    uint32_t budget = (sloop_timerq_armed_count(&loop->timers) > 0U) ? SLOOP__TIMER_CAP : 0U;
     sloop_slot_ref ref;
     while ((budget > 0U) && sloop_timerq_pop_expired(&loop->timers, loop->now, &ref)) {
         sloop__timer_owner *o = &loop->timer_owner[ref.index];

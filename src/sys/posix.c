@@ -352,4 +352,8 @@ const sloop_sys *sloop_sys_default(void)
     return &posix_sys;
 }
 
+#else
+/* ISO C wants at least one declaration in a translation unit (win32.c is the
+ * Windows table). */
+typedef int sloop__posix_c_is_not_for_windows;
 #endif /* !_WIN32 */
