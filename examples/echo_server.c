@@ -1,7 +1,7 @@
 /*
  * echo_server.c - framed echo server on sloop (4-byte big-endian length header).
  *
- *   echo_server [--port N] [--bind ADDR] [--backend poll|epoll|epoll-et]
+ *   echo_server [--port N] [--bind ADDR] [--backend poll|epoll|epoll-et|wsapoll]
  *               [--max-frame N] [--idle-ms N]
  *
  * --port 0 (the default) lets the OS pick a port; the chosen port is printed as
@@ -21,15 +21,28 @@ static volatile sig_atomic_t stop_signal;
 
 static void on_frame(sloop_loop *l, sloop_conn c, const uint8_t *data, uint32_t len, void *user)
 {
+    uint32_t space = 0U;
     (void)user;
-    if (sloop_send(l, c, data, len) == SLOOP_EFULL) {
-        /* The peer is not reading its echoes: a slow reader gets closed
-         * rather than buffered without bound. */
-        (void)sloop_conn_abort(l, c);
+    if (sloop_send(l, c, data, len) != SLOOP_OK) {
+        (void)sloop_conn_abort(l, c); /* cannot happen while backpressure works */
+        return;
+    }
+    /* Backpressure: stop reading while the replies back up. What the current
+     * read still delivers (< SLOOP_READ_CHUNK bytes) echoes into the room left. */
+    (void)sloop_conn_tx_queued(l, c, NULL, &space);
+    if (space < SLOOP_READ_CHUNK) {
+        (void)sloop_conn_pause_read(l, c, true);
     }
 }
 
-static const sloop_handler echo_handler = { NULL, on_frame, NULL, NULL };
+/* The replies drained: read again. */
+static void on_writable(sloop_loop *l, sloop_conn c, void *user)
+{
+    (void)user;
+    (void)sloop_conn_pause_read(l, c, false);
+}
+
+static const sloop_handler echo_handler = { NULL, on_frame, on_writable, NULL };
 
 static void on_signal(int sig)
 {
@@ -52,6 +65,7 @@ static int parse_backend(const char *s, sloop_backend *b)
     if (strcmp(s, "poll") == 0) { *b = SLOOP_BACKEND_POLL; return 0; }
     if (strcmp(s, "epoll") == 0) { *b = SLOOP_BACKEND_EPOLL; return 0; }
     if (strcmp(s, "epoll-et") == 0) { *b = SLOOP_BACKEND_EPOLL_ET; return 0; }
+    if (strcmp(s, "wsapoll") == 0) { *b = SLOOP_BACKEND_WSAPOLL; return 0; }
     return -1;
 }
 
@@ -76,7 +90,7 @@ static void print_counters(const sloop_loop *l)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: echo_server [--port N] [--bind ADDR] [--backend poll|epoll|epoll-et]"
+    fprintf(stderr, "usage: echo_server [--port N] [--bind ADDR] [--backend poll|epoll|epoll-et|wsapoll]"
                     " [--max-frame N] [--idle-ms N]\n");
     return 2;
 }

@@ -93,7 +93,8 @@ typedef struct sloop_handler {
     /* One complete frame. data is valid only during the call. */
     void (*on_frame)(sloop_loop *loop, sloop_conn conn, const uint8_t *data, uint32_t len,
                      void *user);
-    /* The transmit buffer drained after a sloop_send() returned SLOOP_EFULL. */
+    /* The transmit buffer drained after a sloop_send() returned SLOOP_EFULL or
+     * after reading was paused. */
     void (*on_writable)(sloop_loop *loop, sloop_conn conn, void *user);
     /* Last callback of the connection; conn is already invalid. */
     void (*on_close)(sloop_loop *loop, sloop_conn conn, sloop_close_reason reason, void *user);
@@ -216,6 +217,13 @@ sloop_err sloop_send(sloop_loop *loop, sloop_conn conn, const void *data, uint32
 sloop_err sloop_conn_close(sloop_loop *loop, sloop_conn conn);
 /* Immediate close: queued data is discarded. */
 sloop_err sloop_conn_abort(sloop_loop *loop, sloop_conn conn);
+/* Backpressure: while paused, sloop stops reading this connection (the peer's
+ * data waits in the kernel, then the peer's own buffers). Takes effect after the
+ * current read: at most the rest of it (< SLOOP_READ_CHUNK bytes) is still
+ * delivered. Errors and hang-ups are still detected. on_writable fires once the
+ * transmit buffer is empty, so a server can pause when its replies back up and
+ * resume there. Idle and slow-peer timeouts keep running. */
+sloop_err sloop_conn_pause_read(sloop_loop *loop, sloop_conn conn, bool paused);
 /* Bytes queued and free in the transmit buffer. */
 sloop_err sloop_conn_tx_queued(sloop_loop *loop, sloop_conn conn, uint32_t *queued,
                                uint32_t *space);

@@ -44,6 +44,7 @@ typedef struct sloop__conn {
     uint8_t open_pending;  /* on_open still to be called */
     uint8_t fd_dead;       /* POLLNVAL: the fd is not ours to close any more */
     uint8_t frame_active;  /* a frame has started and not completed */
+    uint8_t read_paused;   /* sloop_conn_pause_read(): no read interest */
     uint8_t is_client;     /* created by sloop_connect */
     sloop_slot_ref timer;  /* this connection's internal timeout timer */
     sloop_tick last_activity;

@@ -21,6 +21,7 @@
 typedef enum conn_read_result {
     CONN_READ_DRAINED, /* EAGAIN: nothing more for now */
     CONN_READ_BUDGET,  /* stopped at the read budget; data may remain */
+    CONN_READ_PAUSED,  /* reading was paused from a callback */
     CONN_READ_GONE     /* the connection closed or started closing */
 } conn_read_result;
 
@@ -198,6 +199,7 @@ sloop_err sloop__conn_open(sloop_loop *loop, sloop_fd fd, uint8_t state,
     c->close_now = 0U;
     c->in_pending = 0U;
     c->tx_was_full = 0U;
+    c->read_paused = 0U;
     c->read_pending = 0U;
     c->open_pending = 0U;
     c->fd_dead = 0U;
@@ -324,7 +326,7 @@ static uint8_t conn_wanted_events(const sloop__conn *c)
     if (c->state == SLOOP__CONN_CONNECTING) {
         want = SLOOP_WRITABLE;
     } else {
-        if (c->state == SLOOP__CONN_OPEN) {
+        if ((c->state == SLOOP__CONN_OPEN) && (c->read_paused == 0U)) {
             want = SLOOP_READABLE;
         }
         if (sloop_ring_count(&c->tx) > 0U) {
@@ -592,6 +594,9 @@ static conn_read_result conn_read(sloop_loop *loop, uint32_t index)
         if (!conn_deliver(loop, index, loop->scratch, (uint32_t)got)) {
             return CONN_READ_GONE;
         }
+        if (c->read_paused != 0U) {
+            return CONN_READ_PAUSED; /* resumed by sloop_conn_pause_read(false) */
+        }
         budget -= (uint32_t)got;
         if (((uint32_t)got < ask) && (loop->backend != SLOOP_BACKEND_EPOLL_ET)) {
             /* A short read: the buffer is empty for now. An end of stream that
@@ -622,7 +627,7 @@ void sloop__conn_continue_read(sloop_loop *loop, uint32_t index)
 {
     sloop__conn *c = &loop->conns[index];
     conn_set_read_pending(loop, c, false);
-    if (c->state == SLOOP__CONN_OPEN) {
+    if ((c->state == SLOOP__CONN_OPEN) && (c->read_paused == 0U)) {
         conn_read_and_carry(loop, index, false);
     }
 }
@@ -661,7 +666,11 @@ void sloop__conn_event(sloop_loop *loop, uint32_t index, uint32_t flags)
         }
         return;
     }
-    if ((c->state == SLOOP__CONN_OPEN) && ((flags & (SLOOP_READABLE | SLOOP_ERROR)) != 0U)) {
+    /* A paused connection is still read on error or hang-up, so that it closes
+     * with its true reason instead of being reported again and again. */
+    if ((c->state == SLOOP__CONN_OPEN) &&
+        ((((flags & SLOOP_READABLE) != 0U) && (c->read_paused == 0U)) ||
+         ((flags & SLOOP_ERROR) != 0U))) {
         conn_read_and_carry(loop, index, (flags & SLOOP_ERROR) != 0U);
         if (c->state == SLOOP__CONN_FREE) {
             return;
@@ -756,6 +765,30 @@ sloop_err sloop_conn_abort(sloop_loop *loop, sloop_conn conn)
         return (loop == NULL) ? SLOOP_EINVAL : SLOOP_ESTALE;
     }
     sloop__conn_request_close(loop, index, SLOOP_CLOSE_ABORT, true);
+    return SLOOP_OK;
+}
+
+sloop_err sloop_conn_pause_read(sloop_loop *loop, sloop_conn conn, bool paused)
+{
+    uint32_t index = 0U;
+    sloop__conn *c;
+    if (!conn_lookup(loop, conn, &index)) {
+        return (loop == NULL) ? SLOOP_EINVAL : SLOOP_ESTALE;
+    }
+    c = &loop->conns[index];
+    if (paused && (c->read_paused == 0U)) {
+        c->read_paused = 1U;
+        c->tx_was_full = 1U; /* on_writable once the ring is empty */
+        conn_set_read_pending(loop, c, false);
+    } else if (!paused && (c->read_paused != 0U)) {
+        c->read_paused = 0U;
+        /* Edge-triggered: what arrived while paused raised its edge already. */
+        conn_set_read_pending(loop, c, (loop->backend == SLOOP_BACKEND_EPOLL_ET) &&
+                                           (c->state == SLOOP__CONN_OPEN));
+    } else {
+        /* unchanged */
+    }
+    conn_pending_add(loop, index); /* interest updated after the callback */
     return SLOOP_OK;
 }
 
