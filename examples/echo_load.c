@@ -4,7 +4,7 @@
  * in flight, checks every echoed byte, and prints messages/s and latency.
  *
  *   echo_load --port N [--host ADDR] [--conns C] [--msgs M] [--size S]
- *             [--depth D] [--backend poll|epoll|epoll-et] [--timeout-ms T]
+ *             [--depth D] [--backend poll|epoll|epoll-et|wsapoll] [--timeout-ms T]
  *
  * Exit status 0 only if every message came back intact and every connection
  * closed cleanly.
@@ -13,8 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
+#if defined(_WIN32)
+#include <winsock2.h> /* before windows.h, as Winsock requires */
+#include <windows.h>
+#else
+#include <sys/resource.h>
+#endif
 
 #include "sloop.h"
 
@@ -40,9 +45,17 @@ static uint8_t payload[SLOOP_MAX_FRAME];
 
 static uint64_t now_ns(void)
 {
+#if defined(_WIN32)
+    LARGE_INTEGER c, f;
+    QueryPerformanceCounter(&c);
+    QueryPerformanceFrequency(&f);
+    return ((uint64_t)c.QuadPart / (uint64_t)f.QuadPart) * 1000000000U +
+           ((uint64_t)c.QuadPart % (uint64_t)f.QuadPart) * 1000000000U / (uint64_t)f.QuadPart;
+#else
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000U + (uint64_t)ts.tv_nsec;
+#endif
 }
 
 /* The bytes of message seq on connection k: distinct per message, so a
@@ -148,17 +161,19 @@ static uint32_t percentile(double p)
 
 static void raise_fd_limit(void)
 {
+#if !defined(_WIN32) /* Windows has no per-process socket limit to raise */
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         (void)setrlimit(RLIMIT_NOFILE, &rl);
     }
+#endif
 }
 
 static int usage(void)
 {
     fprintf(stderr, "usage: echo_load --port N [--host ADDR] [--conns C] [--msgs M] [--size S]"
-                    " [--depth D] [--backend poll|epoll|epoll-et] [--timeout-ms T]\n");
+                    " [--depth D] [--backend poll|epoll|epoll-et|wsapoll] [--timeout-ms T]\n");
     return 2;
 }
 
@@ -189,6 +204,7 @@ int main(int argc, char **argv)
             if (strcmp(v, "poll") == 0) opts.backend = SLOOP_BACKEND_POLL;
             else if (strcmp(v, "epoll") == 0) opts.backend = SLOOP_BACKEND_EPOLL;
             else if (strcmp(v, "epoll-et") == 0) opts.backend = SLOOP_BACKEND_EPOLL_ET;
+            else if (strcmp(v, "wsapoll") == 0) opts.backend = SLOOP_BACKEND_WSAPOLL;
             else return usage();
         } else return usage();
         a++;

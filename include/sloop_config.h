@@ -56,7 +56,7 @@
 #define SLOOP_MAX_LISTENERS 4U
 #endif
 
-/* Generic fd watchers (pipes, eventfd, serial devices). Range 0 .. 1024. Default 8. */
+/* Generic fd watchers (pipes, eventfd, serial devices). Range 0 .. 65536. Default 8. */
 #ifndef SLOOP_MAX_WATCHERS
 #define SLOOP_MAX_WATCHERS 8U
 #endif
@@ -106,7 +106,7 @@ _Static_assert(SLOOP_TX_BUF_SIZE >= SLOOP_MAX_FRAME + 4U,
 _Static_assert(SLOOP_TX_BUF_SIZE <= 0x4000000U, "SLOOP_TX_BUF_SIZE too large");
 _Static_assert(SLOOP_MAX_TIMERS <= 65536U, "SLOOP_MAX_TIMERS must be 0..65536");
 _Static_assert(SLOOP_MAX_LISTENERS <= 64U, "SLOOP_MAX_LISTENERS must be 0..64");
-_Static_assert(SLOOP_MAX_WATCHERS <= 1024U, "SLOOP_MAX_WATCHERS must be 0..1024");
+_Static_assert(SLOOP_MAX_WATCHERS <= 65536U, "SLOOP_MAX_WATCHERS must be 0..65536");
 _Static_assert(SLOOP_MAX_EVENTS >= 1U && SLOOP_MAX_EVENTS <= 4096U,
                "SLOOP_MAX_EVENTS must be 1..4096");
 _Static_assert(SLOOP_READ_CHUNK >= 64U && SLOOP_READ_CHUNK <= 0x100000U,

@@ -113,6 +113,7 @@ void sloop__epoll_remove(sloop_loop *loop, sloop__reg *reg)
 sloop_err sloop__epoll_flush_changes(sloop_loop *loop)
 {
     uint32_t i;
+    uint32_t kept = 0U;
     for (i = 0U; i < loop->change_count; i++) {
         sloop__reg *reg = loop->changes[i];
         reg->dirty = 0U;
@@ -121,14 +122,19 @@ sloop_err sloop__epoll_flush_changes(sloop_loop *loop)
             int rc = loop->sys->epoll_ctl(loop->sys->ctx, loop->epfd, EPOLL_CTL_MOD, reg->fd,
                                           epoll_events_of(reg->want), reg->token);
             if (rc != SLOOP_SYS_OK) {
-                /* The kernel keeps the old interest; it is retried next time. */
+                /* The kernel keeps the old interest. The change stays queued and
+                 * is retried before the next wait: the loop may never set this
+                 * want again (a TX queue that stays full would wait for ever). */
                 (void)sloop__sys_failed(loop, rc);
+                reg->dirty = 1U;
+                loop->changes[kept] = reg; /* kept <= i: compacts in place */
+                kept++;
             } else {
                 reg->have = reg->want;
             }
         }
     }
-    loop->change_count = 0U;
+    loop->change_count = kept;
     return SLOOP_OK;
 }
 

@@ -195,12 +195,15 @@ void sloop_frame_decoder_reset(sloop_frame_decoder *d)
     requires \separated(d, cfg);
     requires \separated(d, buf + (0 .. cap - 1));
     assigns *d;
-    ensures d->cfg == *cfg;
+    ensures d->cfg.mode == cfg->mode && d->cfg.header_size == cfg->header_size &&
+            d->cfg.delim_len == cfg->delim_len && d->cfg.max_payload == cfg->max_payload;
+    ensures \forall integer i; 0 <= i < SLOOP_FRAME_MAX_DELIM ==>
+            d->cfg.delim[i] == cfg->delim[i];
     ensures d->buf == buf && d->cap == cap;
     ensures frame_inv(d) && frame_buf_ok(d);
     ensures d->fill == 0 && d->length == 0 && d->header_have == 0 && d->match == 0;
     ensures \result == 0 || \result == 1;
-    ensures \result == 1 <==> frame_cfg_valid(cfg, cap);
+    ensures \result == 1 <==> \old(frame_cfg_valid(cfg, cap));
     ensures \result == 1 ==> d->failed == 0;
     ensures \result == 0 ==> d->failed == SLOOP_FRAME_TOO_BIG;
 */
@@ -260,8 +263,110 @@ static sloop_frame_status frame_feed_raw(const sloop_frame_decoder *d, const uin
     return st;
 }
 
-/* LENGTH: header bytes accumulate arithmetically (value * 256 + byte), so the
- * value of a complete header is exactly its big-endian reading. */
+/* LENGTH, header part: header bytes accumulate arithmetically (value * 256 +
+ * byte), so the value of a complete header is exactly its big-endian reading.
+ * Returns the number of bytes taken from in. */
+/*@ requires \valid(d);
+    requires d->header_have <= d->cfg.header_size <= SLOOP_FRAME_MAX_HEADER;
+    requires d->length < pow256(d->header_have);
+    requires \valid_read(in + (0 .. len - 1));
+    requires \separated(d, in + (0 .. len - 1));
+    assigns d->length, d->header_have;
+    ensures \result == lmin(len, \old(hdr_need(d)));
+    ensures d->header_have == \old(d->header_have) + \result;
+    ensures d->length == be_acc{Pre}(\old(d->length), in, \result);
+    ensures d->length < pow256(d->header_have);
+*/
+static uint32_t frame_length_header(sloop_frame_decoder *d, const uint8_t *in, uint32_t len)
+{
+    uint32_t pos = 0U;
+    /*@ loop invariant 0 <= pos <= len;
+        loop invariant d->header_have == \at(d->header_have, Pre) + pos;
+        loop invariant d->header_have <= d->cfg.header_size;
+        loop invariant d->length < pow256(d->header_have);
+        loop invariant d->length == be_acc{Pre}(\at(d->length, Pre), in, pos);
+        loop assigns pos, d->length, d->header_have;
+        loop variant len - pos;
+    */
+    while ((pos < len) && (d->header_have < d->cfg.header_size)) {
+        d->length = (d->length * 256U) + (uint32_t)in[pos];
+        d->header_have++;
+        pos++;
+    }
+    return pos;
+}
+
+/* LENGTH, payload part (header complete, length accepted): takes payload bytes
+ * from in[pos .. len) up to the end of the frame. A payload lying wholly in this
+ * chunk is delivered in place; otherwise it accumulates in buf. */
+/*@ requires \valid(d) && frame_buf_ok(d);
+    requires d->fill <= d->length <= d->cfg.max_payload <= d->cap;
+    requires (pos >= 1 && d->fill == 0) || d->fill < d->length;
+    requires pos <= len;
+    requires \valid_read(in + (0 .. len - 1));
+    requires \valid(consumed) && \valid(frame);
+    requires \separated(d, consumed, frame, d->buf + (0 .. d->cap - 1), in + (0 .. len - 1));
+    assigns *consumed, *frame, d->fill, d->length, d->header_have,
+            d->buf[d->fill .. d->cap - 1];
+    behavior ready:
+      assumes d->fill + (len - pos) >= d->length;
+      ensures \result == SLOOP_FRAME_READY;
+      ensures *consumed == pos + \old(d->length - d->fill) && *consumed >= 1;
+      ensures frame->len == \old(d->length);
+      ensures \old(d->fill) == 0 ==> frame->data == in + pos;
+      ensures \old(d->fill) > 0 ==> frame->data == d->buf;
+      ensures \forall integer j; 0 <= j < \old(d->fill) ==>
+                frame->data[j] == \old(d->buf[j]);
+      ensures \forall integer j; 0 <= j < frame->len - \old(d->fill) ==>
+                frame->data[\old(d->fill) + j] == in[pos + j];
+      ensures d->fill == 0 && d->length == 0 && d->header_have == 0;
+    behavior more:
+      assumes d->fill + (len - pos) < d->length;
+      assigns *consumed, d->fill, d->buf[d->fill .. d->cap - 1];
+      ensures \result == SLOOP_FRAME_NEED_MORE && *consumed == len;
+      ensures d->fill == \old(d->fill) + (len - pos);
+      ensures \forall integer j; 0 <= j < d->fill - \old(d->fill) ==>
+                d->buf[\old(d->fill) + j] == in[pos + j];
+    complete behaviors;
+    disjoint behaviors;
+*/
+static sloop_frame_status frame_length_payload(sloop_frame_decoder *d, const uint8_t *in,
+                                               uint32_t pos, uint32_t len,
+                                               uint32_t *consumed, sloop_frame *frame)
+{
+    sloop_frame_status st = SLOOP_FRAME_NEED_MORE;
+    uint32_t need = d->length - d->fill;
+    uint32_t avail = len - pos;
+    if ((d->fill == 0U) && (avail >= need)) {
+        /* Whole payload inside this chunk: deliver it in place. */
+        frame->data = (len > 0U) ? &in[pos] : d->buf;
+        frame->len = need;
+        pos += need;
+        st = SLOOP_FRAME_READY;
+    } else {
+        uint32_t take = frame_min(need, avail);
+        if (take > 0U) {
+            frame_copy(&d->buf[d->fill], &in[pos], take);
+        }
+        d->fill += take;
+        pos += take;
+        if (d->fill == d->length) {
+            frame->data = d->buf;
+            frame->len = d->fill;
+            st = SLOOP_FRAME_READY;
+        }
+    }
+    if (st == SLOOP_FRAME_READY) {
+        d->fill = 0U;
+        d->length = 0U;
+        d->header_have = 0U;
+    }
+    *consumed = pos;
+    return st;
+}
+
+/* LENGTH: the header, then its payload; a header announcing more than
+ * max_payload is rejected before any payload is buffered. */
 /*@ requires \valid(d) && frame_buf_ok(d);
     requires d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
     requires frame_cfg_valid(&d->cfg, d->cap) && frame_length_state(d);
@@ -294,8 +399,8 @@ static sloop_frame_status frame_feed_raw(const sloop_frame_decoder *d, const uin
       ensures \old(d->fill) > 0 ==> frame->data == d->buf;
       ensures \forall integer j; 0 <= j < \old(d->fill) ==>
                 frame->data[j] == \old(d->buf[j]);
-      ensures \forall integer j; \old(d->fill) <= j < frame->len ==>
-                frame->data[j] == in[\old(hdr_need(d) - d->fill) + j];
+      ensures \forall integer j; 0 <= j < frame->len - \old(d->fill) ==>
+                frame->data[\old(d->fill) + j] == in[\old(hdr_need(d)) + j];
       ensures d->fill == 0 && d->length == 0 && d->header_have == 0;
     behavior body:
       assumes len >= hdr_need(d) && hdr_value(d, in) <= d->cfg.max_payload;
@@ -305,8 +410,8 @@ static sloop_frame_status frame_feed_raw(const sloop_frame_decoder *d, const uin
       ensures d->header_have == d->cfg.header_size;
       ensures d->length == \old(hdr_value(d, in));
       ensures d->fill == \old(d->fill + len - hdr_need(d));
-      ensures \forall integer j; \old(d->fill) <= j < d->fill ==>
-                d->buf[j] == in[\old(hdr_need(d) - d->fill) + j];
+      ensures \forall integer j; 0 <= j < d->fill - \old(d->fill) ==>
+                d->buf[\old(d->fill) + j] == in[\old(hdr_need(d)) + j];
     complete behaviors;
     disjoint behaviors;
 */
@@ -315,58 +420,19 @@ static sloop_frame_status frame_feed_length(sloop_frame_decoder *d, const uint8_
                                             sloop_frame *frame)
 {
     sloop_frame_status st = SLOOP_FRAME_NEED_MORE;
-    uint32_t pos = 0U;
-    bool header_done;
-
-    /*@ loop invariant 0 <= pos <= len;
-        loop invariant d->header_have == \at(d->header_have, Pre) + pos;
-        loop invariant d->header_have <= d->cfg.header_size;
-        loop invariant d->length < pow256(d->header_have);
-        loop invariant d->length == be_acc{Pre}(\at(d->length, Pre), in, pos);
-        loop assigns pos, d->length, d->header_have;
-        loop variant len - pos;
-    */
-    while ((pos < len) && (d->header_have < d->cfg.header_size)) {
-        d->length = (d->length * 256U) + (uint32_t)in[pos];
-        d->header_have++;
-        pos++;
-    }
-    header_done = (d->header_have == d->cfg.header_size);
+    uint32_t pos = frame_length_header(d, in, len);
+    bool header_done = (d->header_have == d->cfg.header_size);
 
     if (header_done && (d->length > d->cfg.max_payload)) {
         d->failed = (uint8_t)SLOOP_FRAME_TOO_BIG;
         st = SLOOP_FRAME_TOO_BIG;
+        *consumed = pos;
     } else if (header_done) {
-        uint32_t need = d->length - d->fill;
-        uint32_t avail = len - pos;
-        if ((d->fill == 0U) && (avail >= need)) {
-            /* Whole payload inside this chunk: deliver it in place. */
-            frame->data = (len > 0U) ? &in[pos] : d->buf;
-            frame->len = need;
-            pos += need;
-            st = SLOOP_FRAME_READY;
-        } else {
-            uint32_t take = frame_min(need, avail);
-            if (take > 0U) {
-                frame_copy(&d->buf[d->fill], &in[pos], take);
-            }
-            d->fill += take;
-            pos += take;
-            if (d->fill == d->length) {
-                frame->data = d->buf;
-                frame->len = d->fill;
-                st = SLOOP_FRAME_READY;
-            }
-        }
-        if (st == SLOOP_FRAME_READY) {
-            d->fill = 0U;
-            d->length = 0U;
-            d->header_have = 0U;
-        }
+        st = frame_length_payload(d, in, pos, len, consumed, frame);
     } else {
         /* Header still incomplete: everything was consumed. */
+        *consumed = pos;
     }
-    *consumed = pos;
     return st;
 }
 
@@ -448,8 +514,8 @@ static uint8_t frame_delim_advance(const sloop_frame_config *cfg, uint8_t m, uin
             \forall integer j; 0 <= j < \old(d->fill) && j < frame->len ==>
                 frame->data[j] == \old(d->buf[j]);
     ensures \result == SLOOP_FRAME_READY ==>
-            \forall integer j; \old(d->fill) <= j < frame->len ==>
-                frame->data[j] == in[j - \old(d->fill)];
+            \forall integer j; 0 <= j < frame->len - \old(d->fill) ==>
+                frame->data[\old(d->fill) + j] == in[j];
 */
 static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t *in,
                                            uint32_t len, uint32_t *consumed,
@@ -566,8 +632,8 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
       ensures \old(d->fill) > 0 ==> frame->data == d->buf;
       ensures \forall integer j; 0 <= j < \old(d->fill) ==>
                 frame->data[j] == \old(d->buf[j]);
-      ensures \forall integer j; \old(d->fill) <= j < frame->len ==>
-                frame->data[j] == in[\old(hdr_need(d) - d->fill) + j];
+      ensures \forall integer j; 0 <= j < frame->len - \old(d->fill) ==>
+                frame->data[\old(d->fill) + j] == in[\old(hdr_need(d)) + j];
       ensures d->fill == 0 && d->length == 0 && d->header_have == 0;
     behavior length_body:
       assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
@@ -578,8 +644,8 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
       ensures d->header_have == d->cfg.header_size;
       ensures d->length == \old(hdr_value(d, in));
       ensures d->fill == \old(d->fill + len - hdr_need(d));
-      ensures \forall integer j; \old(d->fill) <= j < d->fill ==>
-                d->buf[j] == in[\old(hdr_need(d) - d->fill) + j];
+      ensures \forall integer j; 0 <= j < d->fill - \old(d->fill) ==>
+                d->buf[\old(d->fill) + j] == in[\old(hdr_need(d)) + j];
     behavior delim:
       assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_DELIM;
       assigns *consumed, *frame, d->fill, d->match, d->failed, d->buf[d->fill .. d->cap - 1];
@@ -594,8 +660,8 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
               \forall integer j; 0 <= j < \old(d->fill) && j < frame->len ==>
                   frame->data[j] == \old(d->buf[j]);
       ensures \result == SLOOP_FRAME_READY ==>
-              \forall integer j; \old(d->fill) <= j < frame->len ==>
-                  frame->data[j] == in[j - \old(d->fill)];
+              \forall integer j; 0 <= j < frame->len - \old(d->fill) ==>
+                  frame->data[\old(d->fill) + j] == in[j];
     complete behaviors;
     disjoint behaviors;
 */
