@@ -18,9 +18,26 @@
 
 #include "sloop_config.h"
 
+#if !defined(_WIN32) && !defined(__unix__) && !defined(__APPLE__) && !defined(SLOOP_NO_OS)
+#define SLOOP_NO_OS 1 /* bare metal: no <poll.h>; a custom sys table (or the sim) is used */
+#endif
+
 #if defined(_WIN32)
 #include <winsock2.h>
 typedef WSAPOLLFD sloop_pollfd;
+#elif defined(SLOOP_NO_OS)
+/* The shape and flag values of POSIX poll, for sys tables on bare metal (an RTOS
+ * TCP/IP stack, or the simulation). */
+typedef struct sloop_pollfd {
+    int fd;
+    short events;
+    short revents;
+} sloop_pollfd;
+#define POLLIN 0x0001
+#define POLLOUT 0x0004
+#define POLLERR 0x0008
+#define POLLHUP 0x0010
+#define POLLNVAL 0x0020
 #else
 #include <poll.h>
 typedef struct pollfd sloop_pollfd;

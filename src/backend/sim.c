@@ -436,9 +436,7 @@ static int sim_connect(void *ctx, const char *addr, uint16_t port, sloop_fd *out
     p->local_port = sim_pick_port(sim, "0.0.0.0");
     sim->stats.connects++;
     *out = sim_fd_number(fdi);
-    r = ((port != 0U) && (sim_remote_find(sim, addr, port) != NULL))
-            ? sim_remote_find(sim, addr, port)
-            : NULL;
+    r = (port != 0U) ? sim_remote_find(sim, addr, port) : NULL;
     if (r == NULL) {
         p->conn_error = SLOOP_SYS_ECONNREFUSED; /* nobody there: refused at once */
         return SLOOP_SYS_EINPROGRESS;
@@ -464,8 +462,9 @@ static int sim_connect(void *ctx, const char *addr, uint16_t port, sloop_fd *out
     }
     if ((p->conn_error == SLOOP_SYS_OK) && (p->never == 0U) &&
         !sim_queue_push(&r->queue, pi, SLOOP_SIM_BACKLOG)) {
-        p->conn_error = SLOOP_SYS_ECONNREFUSED; /* the remote's backlog is full */
-        p->state = (rc == SLOOP_SYS_OK) ? SIM_PAIR_CONNECTING : p->state;
+        /* The remote's backlog is full: refused, reported like any refusal. */
+        p->conn_error = SLOOP_SYS_ECONNREFUSED;
+        p->state = SIM_PAIR_CONNECTING;
         rc = SLOOP_SYS_EINPROGRESS;
     }
     return rc;

@@ -5,8 +5,9 @@
  *  - Connection table full: listeners stop being polled. Pending connections
  *    wait in the kernel backlog (the kernel refuses beyond it); existing
  *    connections are untouched; polling resumes as soon as a slot frees.
- *  - EMFILE, ENFILE, ENOBUFS, ENOMEM on accept: the same pause, lifted when a
- *    connection closes (a descriptor came back) or after
+ *  - Any accept error other than EAGAIN, EINTR and ECONNABORTED (EMFILE,
+ *    ENFILE, ENOBUFS, ENOMEM, or a persistent failure): the same pause, lifted
+ *    when a connection closes (a descriptor came back) or after
  *    SLOOP__ACCEPT_BACKOFF_MS, whichever is first. Without the pause a
  *    level-triggered listener would spin on the same error.
  * Both are counted in accept_pauses; accept failures in accept_errors.
@@ -118,13 +119,12 @@ void sloop__listener_event(sloop_loop *loop, uint32_t index)
             n++; /* that peer gave up; the next one may be fine */
             continue;
         }
-        if ((rc == SLOOP_SYS_EMFILE) || (rc == SLOOP_SYS_ENFILE) || (rc == SLOOP_SYS_ENOBUFS) ||
-            (rc == SLOOP_SYS_ENOMEM)) {
-            listener_pause(loop, SLOOP__PAUSE_FD_LIMIT);
-        }
-        /* Other errors (Linux passes a new connection's network error, e.g.
-         * EPROTO, to accept) end this turn; the rest of the backlog is tried
-         * next iteration: edge-triggered, that needs accept_pending below. */
+        /* Descriptor or memory exhaustion, and any other error (Linux passes a
+         * new connection's network error such as EPROTO to accept; a broken
+         * listener gives EBADF or EINVAL for ever): back off for
+         * SLOOP__ACCEPT_BACKOFF_MS. A level-triggered listener would otherwise
+         * be reported again at once and spin the CPU on the same error. */
+        listener_pause(loop, SLOOP__PAUSE_FD_LIMIT);
         break;
     }
     if ((loop->backend == SLOOP_BACKEND_EPOLL_ET) && (loop->accept_paused == 0U)) {

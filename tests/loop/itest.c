@@ -659,12 +659,16 @@ static int fault_local_port(void *ctx, sloop_fd fd, uint16_t *port)
 static int fault_accept(void *ctx, sloop_fd listener, sloop_fd *out)
 {
     it_fault *f = (it_fault *)ctx;
+    int rc;
+    f->accept_calls++;
     if (fault_take(f, &f->eintr_accept)) {
         return SLOOP_SYS_EINTR;
     }
-    int rc;
     if (fault_take(f, &f->emfile_accept)) {
         return SLOOP_SYS_EMFILE;
+    }
+    if (fault_take(f, &f->broken_accept)) {
+        return SLOOP_SYS_EBADF;
     }
     rc = f->base->accept(f->base->ctx, listener, out);
     if ((rc == SLOOP_SYS_OK) && (f->accept_sndbuf > 0)) {

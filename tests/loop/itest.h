@@ -238,6 +238,10 @@ typedef struct it_fault {
     size_t sendv_max;
     /* accept calls still to fail with SLOOP_SYS_EMFILE. */
     unsigned emfile_accept;
+    /* accept calls still to fail with SLOOP_SYS_EBADF (a broken listener). */
+    unsigned broken_accept;
+    /* accept calls made through this table. */
+    unsigned accept_calls;
     /* connect returns the read end of a fresh pipe with SLOOP_SYS_EINPROGRESS: a
      * descriptor that never becomes writable. The write end is kept here (and
      * tracked); the test closes it. */

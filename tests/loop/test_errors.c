@@ -200,6 +200,33 @@ IT_CASE(error_accept_emfile_pauses_then_serves)
     SL_CHECK_OK(sloop_listener_close(&it_loop, lst));
 }
 
+/* A listener whose accept fails for good must not spin the loop: it backs off
+ * (100 ms per try) instead of being reported and retried at once, and serves
+ * again once accept works. */
+IT_CASE(error_accept_failing_for_good_backs_off)
+{
+    static it_fault f;
+    uint32_t calls;
+    it_fault_init(&f);
+    f.broken_accept = 1000000U;
+    SL_CHECK(start_echo(&f.table));
+    SL_CHECK(it_peer_connect(&peers[0], port, 0));
+    IT_WAIT(f.accept_calls > 0U, IT_WAIT_MS);
+    SL_CHECK(it_pump_for(350U));
+    calls = f.accept_calls;
+    /* Spinning would make thousands of calls in 350 ms; backing off, one per
+     * 100 ms (plus the first, and slack for a slow machine). */
+    SL_CHECK(calls <= 8U);
+    SL_CHECK(it_ctr().accept_pauses > 0U);
+    SL_CHECK_EQ(it_ctr().accepts, 0);
+    f.broken_accept = 0U;
+    SL_CHECK(round_trip(&peers[0], 0U));
+    SL_CHECK_EQ(it_ctr().accepts, 1);
+    it_peer_close(&peers[0], false);
+    IT_WAIT(srv.closes == 1U, IT_WAIT_MS);
+    SL_CHECK_OK(sloop_listener_close(&it_loop, lst));
+}
+
 /* A port held by a bound socket that does not listen: connects are refused. */
 IT_CASE(error_connect_refused)
 {
@@ -371,6 +398,7 @@ static const sl_test tests[] = {
     IT_ENTRIES(error_eintr_everywhere),
     IT_ENTRIES(error_short_reads_and_writes),
     IT_ENTRIES(error_accept_emfile_pauses_then_serves),
+    IT_ENTRIES(error_accept_failing_for_good_backs_off),
     IT_ENTRIES(error_connect_refused),
     IT_ENTRIES(watch_pipe_readable_writable_stop),
     IT_ENTRIES(watch_fd_closed_behind_sloops_back),

@@ -1,0 +1,633 @@
+/*
+ * test_sim.c - the simulation and the fault plan themselves, and the checks of
+ * world.c against planted bugs (so that "0 failed" from the fault suites means
+ * something: each check below is shown to fire when its invariant breaks).
+ */
+#include <string.h>
+
+#include "faultplan.h"
+#include "harness.h"
+#include "scenarios.h"
+#include "world.h"
+
+static sloop_sim g_sim;
+static sloop_loop g_loop;
+static faultplan g_fp;
+static world g_w;
+
+static const sloop_sys *S(void) { return sloop_sim_sys(&g_sim); }
+
+static short revents_of(sloop_fd fd, short events, int timeout, uint32_t *n)
+{
+    sloop_pollfd p;
+    p.fd = (int)fd;
+    p.events = events;
+    p.revents = 0;
+    (void)S()->poll(S()->ctx, &p, 1U, timeout, n);
+    return p.revents;
+}
+
+/* ---- The simulation ------------------------------------------------------------------------ */
+
+SL_TEST(sim_init_checks_size)
+{
+    SL_CHECK(!sloop_sim_init_sized(&g_sim, 0U, sizeof(sloop_sim) - 1U));
+    SL_CHECK(!sloop_sim_init_sized(NULL, 0U, sizeof(sloop_sim)));
+    SL_CHECK(sloop_sim_init(&g_sim, 5U));
+    SL_CHECK_EQ(S()->now_ms(S()->ctx), 5);
+    SL_CHECK(S()->epoll_create == NULL);
+}
+
+SL_TEST(sim_listen_accept_close_accounting)
+{
+    sloop_fd l = SLOOP_FD_INVALID;
+    sloop_fd c = SLOOP_FD_INVALID;
+    sloop_sim_peer p = 0U;
+    uint16_t port = 0U;
+    uint32_t n = 0U;
+    SL_CHECK(sloop_sim_init(&g_sim, 0U));
+    SL_CHECK_EQ(S()->listen(S()->ctx, "localhost", 0U, 8, &l), SLOOP_SYS_EINVAL);
+    SL_CHECK_EQ(S()->listen(S()->ctx, "127.0.0.1", 0U, 8, &l), SLOOP_SYS_OK);
+    SL_CHECK_EQ(l, SLOOP_SIM_FD_BASE);
+    SL_CHECK_EQ(S()->local_port(S()->ctx, l, &port), SLOOP_SYS_OK);
+    SL_CHECK(port != 0U);
+    SL_CHECK_EQ(S()->listen(S()->ctx, NULL, port, 8, &c), SLOOP_SYS_EADDRINUSE);
+    SL_CHECK_EQ(S()->accept(S()->ctx, l, &c), SLOOP_SYS_EAGAIN);
+    SL_CHECK_EQ(revents_of(l, POLLIN, 0, &n), 0);
+    SL_CHECK_EQ(sloop_sim_peer_connect(&g_sim, "127.0.0.1", (uint16_t)(port + 1U), &p),
+                SLOOP_SYS_ECONNREFUSED);
+    SL_CHECK_EQ(sloop_sim_peer_connect(&g_sim, "127.0.0.1", port, &p), SLOOP_SYS_OK);
+    SL_CHECK_EQ(revents_of(l, POLLIN, 0, &n), POLLIN);
+    SL_CHECK_EQ(n, 1);
+    SL_CHECK_EQ(S()->accept(S()->ctx, l, &c), SLOOP_SYS_OK);
+    SL_CHECK_EQ(c, SLOOP_SIM_FD_BASE + 1);
+    SL_CHECK((sloop_sim_peer_status(&g_sim, p) & SLOOP_SIM_PEER_CONNECTED) != 0U);
+    SL_CHECK_EQ(sloop_sim_fds_open(&g_sim), 2);
+    SL_CHECK(!sloop_sim_all_closed_once(&g_sim));
+    SL_CHECK_EQ(S()->close(S()->ctx, c), SLOOP_SYS_OK);
+    SL_CHECK_EQ(S()->close(S()->ctx, l), SLOOP_SYS_OK);
+    SL_CHECK(sloop_sim_all_closed_once(&g_sim));
+    SL_CHECK((sloop_sim_peer_status(&g_sim, p) & SLOOP_SIM_PEER_EOF) != 0U);
+    /* A second close of the same number is caught, and so is an unknown one. */
+    SL_CHECK_EQ(S()->close(S()->ctx, c), SLOOP_SYS_EBADF);
+    SL_CHECK_EQ(sloop_sim_fd_closes(&g_sim, 1U), 2);
+    SL_CHECK_EQ(S()->close(S()->ctx, 7), SLOOP_SYS_EBADF);
+    SL_CHECK_EQ(sloop_sim_stats_get(&g_sim)->bad_closes, 2);
+    SL_CHECK(!sloop_sim_all_closed_once(&g_sim));
+    /* A closed or unknown descriptor polls as POLLNVAL; a negative one is skipped. */
+    SL_CHECK_EQ(revents_of(c, POLLIN, 0, &n), POLLNVAL);
+    SL_CHECK_EQ(revents_of(-1, POLLIN, 0, &n), 0);
+}
+
+/* A listener and one accepted connection; returns the connection's fd. */
+static sloop_fd sim_pair(sloop_sim_peer *p, sloop_fd *l)
+{
+    sloop_fd c = SLOOP_FD_INVALID;
+    uint16_t port = 0U;
+    (void)sloop_sim_init(&g_sim, 100U);
+    (void)S()->listen(S()->ctx, "127.0.0.1", 0U, 8, l);
+    (void)S()->local_port(S()->ctx, *l, &port);
+    (void)sloop_sim_peer_connect(&g_sim, "127.0.0.1", port, p);
+    (void)S()->accept(S()->ctx, *l, &c);
+    return c;
+}
+
+SL_TEST(sim_recv_short_eof_reset)
+{
+    sloop_sim_peer p = 0U;
+    sloop_fd l = SLOOP_FD_INVALID;
+    sloop_fd c = sim_pair(&p, &l);
+    uint8_t buf[16];
+    size_t got = 99U;
+    uint32_t n = 0U;
+    SL_CHECK_EQ(S()->recv(S()->ctx, c, buf, sizeof buf, &got), SLOOP_SYS_EAGAIN);
+    SL_CHECK_EQ(revents_of(c, POLLIN | POLLOUT, 0, &n), POLLOUT);
+    SL_CHECK_EQ(sloop_sim_peer_write(&g_sim, p, "abcdef", 6U), 6);
+    SL_CHECK_EQ(revents_of(c, POLLIN, 0, &n), POLLIN);
+    sloop_sim_peer_limits(&g_sim, p, 4U, 0U, 0U);
+    SL_CHECK_EQ(S()->recv(S()->ctx, c, buf, sizeof buf, &got), SLOOP_SYS_OK);
+    SL_CHECK_EQ(got, 4);
+    SL_CHECK_MEM(buf, "abcd", 4);
+    sloop_sim_peer_shutdown(&g_sim, p);
+    SL_CHECK_EQ(S()->recv(S()->ctx, c, buf, sizeof buf, &got), SLOOP_SYS_OK);
+    SL_CHECK_EQ(got, 2);
+    SL_CHECK_EQ(revents_of(c, POLLIN, 0, &n), POLLIN); /* end of stream is readable */
+    SL_CHECK_EQ(S()->recv(S()->ctx, c, buf, sizeof buf, &got), SLOOP_SYS_OK);
+    SL_CHECK_EQ(got, 0);
+    SL_CHECK_EQ(sloop_sim_peer_write(&g_sim, p, "x", 1U), 0); /* shut down: no more */
+    sloop_sim_peer_reset(&g_sim, p);
+    SL_CHECK_EQ(revents_of(c, 0, 0, &n), POLLERR | POLLHUP); /* reported unasked */
+    SL_CHECK_EQ(S()->recv(S()->ctx, c, buf, sizeof buf, &got), SLOOP_SYS_ECONNRESET);
+    SL_CHECK_EQ(sloop_sim_peer_moved_to_loop(&g_sim, p), 6);
+}
+
+SL_TEST(sim_send_window_and_epipe)
+{
+    sloop_sim_peer p = 0U;
+    sloop_fd l = SLOOP_FD_INVALID;
+    sloop_fd c = sim_pair(&p, &l);
+    sloop_iov iov[2];
+    uint8_t buf[32];
+    size_t sent = 0U;
+    uint32_t n = 0U;
+    sloop_sim_peer_limits(&g_sim, p, 0U, 0U, 10U);
+    iov[0].base = "0123456789";
+    iov[0].len = 10U;
+    iov[1].base = "abcdefghij";
+    iov[1].len = 10U;
+    SL_CHECK_EQ(S()->sendv(S()->ctx, c, iov, 2U, &sent), SLOOP_SYS_OK);
+    SL_CHECK_EQ(sent, 10);
+    SL_CHECK_EQ(revents_of(c, POLLOUT, 0, &n), 0); /* window full */
+    SL_CHECK_EQ(S()->sendv(S()->ctx, c, &iov[1], 1U, &sent), SLOOP_SYS_EAGAIN);
+    SL_CHECK_EQ(sloop_sim_peer_read(&g_sim, p, buf, 4U), 4);
+    SL_CHECK_EQ(revents_of(c, POLLOUT, 0, &n), POLLOUT);
+    sloop_sim_peer_limits(&g_sim, p, 0U, 3U, 10U); /* short writes of 3 */
+    SL_CHECK_EQ(S()->sendv(S()->ctx, c, &iov[1], 1U, &sent), SLOOP_SYS_OK);
+    SL_CHECK_EQ(sent, 3);
+    SL_CHECK_EQ(sloop_sim_peer_read(&g_sim, p, buf, sizeof buf), 9);
+    SL_CHECK_MEM(buf, "456789abc", 9);
+    SL_CHECK_EQ(sloop_sim_peer_moved_to_peer(&g_sim, p), 13);
+    sloop_sim_peer_close(&g_sim, p);
+    SL_CHECK_EQ(S()->sendv(S()->ctx, c, iov, 1U, &sent), SLOOP_SYS_EPIPE);
+}
+
+SL_TEST(sim_clock_moves_only_when_idle)
+{
+    sloop_sim_peer p = 0U;
+    sloop_fd l = SLOOP_FD_INVALID;
+    sloop_fd c = sim_pair(&p, &l);
+    uint32_t n = 9U;
+    SL_CHECK_EQ(revents_of(c, POLLIN, 0, &n), 0);
+    SL_CHECK_EQ(sloop_sim_now(&g_sim), 100);
+    SL_CHECK_EQ(revents_of(c, POLLIN, 250, &n), 0);
+    SL_CHECK_EQ(n, 0);
+    SL_CHECK_EQ(sloop_sim_now(&g_sim), 350);
+    (void)sloop_sim_peer_write(&g_sim, p, "x", 1U);
+    SL_CHECK_EQ(revents_of(c, POLLIN, 250, &n), POLLIN); /* ready: no time passes */
+    SL_CHECK_EQ(sloop_sim_now(&g_sim), 350);
+    SL_CHECK_EQ(revents_of(c, POLLOUT | POLLIN, -1, &n), POLLOUT | POLLIN);
+    SL_CHECK_EQ(sloop_sim_stats_get(&g_sim)->hangs, 0);
+    SL_CHECK_EQ(revents_of(l, POLLIN, -1, &n), 0); /* nothing can ever wake it */
+    SL_CHECK_EQ(sloop_sim_stats_get(&g_sim)->hangs, 1);
+    SL_CHECK_EQ(sloop_sim_now(&g_sim), 350);
+    /* The 32-bit wrap. */
+    SL_CHECK(sloop_sim_init(&g_sim, 0xFFFFFFF0U));
+    sloop_sim_advance(&g_sim, 0x20U);
+    SL_CHECK_EQ(sloop_sim_now(&g_sim), 0x10);
+}
+
+SL_TEST(sim_outgoing_connects)
+{
+    sloop_fd a = SLOOP_FD_INVALID;
+    sloop_fd r = SLOOP_FD_INVALID;
+    sloop_fd u = SLOOP_FD_INVALID;
+    sloop_fd b = SLOOP_FD_INVALID;
+    sloop_fd now = SLOOP_FD_INVALID;
+    sloop_sim_peer p = 0U;
+    sloop_pollfd pf[4];
+    uint32_t n = 0U;
+    SL_CHECK(sloop_sim_init(&g_sim, 0U));
+    SL_CHECK(sloop_sim_remote_add(&g_sim, "10.0.0.1", 80U, SLOOP_SIM_ACCEPT, 30U));
+    SL_CHECK(sloop_sim_remote_add(&g_sim, "10.0.0.2", 80U, SLOOP_SIM_REFUSE, 50U));
+    SL_CHECK(sloop_sim_remote_add(&g_sim, "10.0.0.3", 80U, SLOOP_SIM_BLACKHOLE, 0U));
+    SL_CHECK(sloop_sim_remote_add(&g_sim, "10.0.0.4", 80U, SLOOP_SIM_ACCEPT_NOW, 0U));
+    SL_CHECK_EQ(S()->connect(S()->ctx, "10.0.0.1", 80U, &a), SLOOP_SYS_EINPROGRESS);
+    SL_CHECK_EQ(S()->connect(S()->ctx, "10.0.0.2", 80U, &r), SLOOP_SYS_EINPROGRESS);
+    SL_CHECK_EQ(S()->connect(S()->ctx, "10.0.0.9", 80U, &u), SLOOP_SYS_EINPROGRESS);
+    SL_CHECK_EQ(S()->connect(S()->ctx, "10.0.0.3", 80U, &b), SLOOP_SYS_EINPROGRESS);
+    SL_CHECK_EQ(S()->connect(S()->ctx, "10.0.0.4", 80U, &now), SLOOP_SYS_OK);
+    SL_CHECK_EQ(S()->connect(S()->ctx, "nowhere", 80U, &now), SLOOP_SYS_EINVAL);
+    SL_CHECK_EQ(S()->connect_result(S()->ctx, a), SLOOP_SYS_EINPROGRESS);
+    SL_CHECK(!sloop_sim_remote_take(&g_sim, "10.0.0.1", 80U, &p)); /* not connected yet */
+    pf[0].fd = (int)a;
+    pf[1].fd = (int)r;
+    pf[2].fd = (int)u;
+    pf[3].fd = (int)b;
+    for (n = 0U; n < 4U; n++) {
+        pf[n].events = POLLOUT;
+    }
+    /* The unknown address is refused at once; the wait does not move time. */
+    SL_CHECK_EQ(S()->poll(S()->ctx, pf, 4U, -1, &n), SLOOP_SYS_OK);
+    SL_CHECK_EQ(n, 1);
+    SL_CHECK_EQ(pf[2].revents, POLLOUT | POLLERR | POLLHUP);
+    SL_CHECK_EQ(S()->connect_result(S()->ctx, u), SLOOP_SYS_ECONNREFUSED);
+    pf[2].fd = -1;
+    /* An endless wait jumps to the next resolution: the accept at 30 ms. */
+    SL_CHECK_EQ(S()->poll(S()->ctx, pf, 4U, -1, &n), SLOOP_SYS_OK);
+    SL_CHECK_EQ(sloop_sim_now(&g_sim), 30);
+    SL_CHECK_EQ(pf[0].revents, POLLOUT);
+    SL_CHECK_EQ(S()->connect_result(S()->ctx, a), SLOOP_SYS_OK);
+    SL_CHECK(sloop_sim_remote_take(&g_sim, "10.0.0.1", 80U, &p));
+    pf[0].fd = -1;
+    SL_CHECK_EQ(S()->poll(S()->ctx, pf, 4U, 1000, &n), SLOOP_SYS_OK);
+    SL_CHECK_EQ(sloop_sim_now(&g_sim), 50);
+    SL_CHECK_EQ(pf[1].revents, POLLOUT | POLLERR | POLLHUP);
+    SL_CHECK_EQ(S()->connect_result(S()->ctx, r), SLOOP_SYS_ECONNREFUSED);
+    pf[1].fd = -1;
+    SL_CHECK_EQ(S()->poll(S()->ctx, pf, 4U, 1000, &n), SLOOP_SYS_OK);
+    SL_CHECK_EQ(n, 0); /* the blackhole never answers */
+    SL_CHECK_EQ(sloop_sim_now(&g_sim), 1050);
+}
+
+SL_TEST(sim_fd_limit_and_listener_close)
+{
+    sloop_fd l = SLOOP_FD_INVALID;
+    sloop_fd c = SLOOP_FD_INVALID;
+    sloop_sim_peer p1 = 0U;
+    sloop_sim_peer p2 = 0U;
+    uint16_t port = 0U;
+    SL_CHECK(sloop_sim_init(&g_sim, 0U));
+    sloop_sim_set_fd_limit(&g_sim, 1U);
+    SL_CHECK_EQ(S()->listen(S()->ctx, "0.0.0.0", 0U, 8, &l), SLOOP_SYS_OK);
+    (void)S()->local_port(S()->ctx, l, &port);
+    SL_CHECK_EQ(sloop_sim_peer_connect(&g_sim, "127.0.0.1", port, &p1), SLOOP_SYS_OK);
+    SL_CHECK_EQ(sloop_sim_peer_connect(&g_sim, "10.1.1.1", port, &p2), SLOOP_SYS_OK);
+    SL_CHECK_EQ(S()->accept(S()->ctx, l, &c), SLOOP_SYS_EMFILE); /* stays in the backlog */
+    sloop_sim_set_fd_limit(&g_sim, 8U);
+    SL_CHECK_EQ(S()->accept(S()->ctx, l, &c), SLOOP_SYS_OK);
+    SL_CHECK_EQ(S()->close(S()->ctx, l), SLOOP_SYS_OK);
+    SL_CHECK((sloop_sim_peer_status(&g_sim, p1) & SLOOP_SIM_PEER_RESET) == 0U);
+    SL_CHECK((sloop_sim_peer_status(&g_sim, p2) & SLOOP_SIM_PEER_RESET) != 0U);
+    SL_CHECK_EQ(S()->close(S()->ctx, c), SLOOP_SYS_OK);
+    SL_CHECK(sloop_sim_all_closed_once(&g_sim));
+}
+
+/* ---- The fault plan ----------------------------------------------------------------------------- */
+
+static bool pred_fd(const fp_call *call, void *user)
+{
+    return call->fd == *(const sloop_fd *)user;
+}
+
+SL_TEST(plan_nth_call_and_counts)
+{
+    sloop_sim_peer p = 0U;
+    sloop_fd l = SLOOP_FD_INVALID;
+    sloop_fd c = sim_pair(&p, &l);
+    const sloop_sys *f;
+    uint8_t buf[8];
+    size_t got = 0U;
+    fp_init(&g_fp, S());
+    f = fp_sys(&g_fp);
+    (void)fp_add(&g_fp, FP_RECV, 1U, FP_FAIL, SLOOP_SYS_ECONNRESET, 0U);
+    (void)fp_add(&g_fp, FP_ANY, 3U, FP_FAIL, SLOOP_SYS_EINTR, 0U);
+    (void)sloop_sim_peer_write(&g_sim, p, "abcdefgh", 8U);
+    SL_CHECK_EQ(f->recv(f->ctx, c, buf, 1U, &got), SLOOP_SYS_OK);
+    SL_CHECK_EQ(f->recv(f->ctx, c, buf, 1U, &got), SLOOP_SYS_ECONNRESET); /* 2nd recv */
+    SL_CHECK_EQ(f->recv(f->ctx, c, buf, 1U, &got), SLOOP_SYS_OK);
+    SL_CHECK_EQ(buf[0], 'b'); /* the failed call moved nothing */
+    SL_CHECK_EQ(f->now_ms(f->ctx), 100);                      /* 4th call overall: a clock cannot fail */
+    SL_CHECK_EQ(f->recv(f->ctx, c, buf, 1U, &got), SLOOP_SYS_OK);
+    SL_CHECK_EQ(g_fp.calls[FP_RECV], 4);
+    SL_CHECK_EQ(g_fp.total, 5);
+    SL_CHECK_EQ(g_fp.injected, 2); /* the rule fired on now_ms, where failing is a no-op */
+    SL_CHECK(fp_trace_at(&g_fp, 3U) == FP_NOW);
+    SL_CHECK_EQ(g_fp.bytes_recv, 3);
+    /* Every call the predicate accepts, at most twice. */
+    fp_init(&g_fp, S());
+    (void)fp_add_pred(&g_fp, FP_RECV, pred_fd, &c, SLOOP_SYS_EAGAIN, 2U);
+    SL_CHECK_EQ(f->recv(f->ctx, c, buf, 1U, &got), SLOOP_SYS_EAGAIN);
+    SL_CHECK_EQ(f->recv(f->ctx, c, buf, 1U, &got), SLOOP_SYS_EAGAIN);
+    SL_CHECK_EQ(f->recv(f->ctx, c, buf, 1U, &got), SLOOP_SYS_OK);
+}
+
+SL_TEST(plan_short_counts)
+{
+    sloop_sim_peer p = 0U;
+    sloop_fd l = SLOOP_FD_INVALID;
+    sloop_fd c = sim_pair(&p, &l);
+    const sloop_sys *f;
+    uint8_t buf[16];
+    size_t n = 0U;
+    sloop_iov iov[2];
+    fp_init(&g_fp, S());
+    f = fp_sys(&g_fp);
+    (void)fp_add(&g_fp, FP_RECV, 0U, FP_SHORT, 0, 0U);  /* half */
+    (void)fp_add(&g_fp, FP_SENDV, 0U, FP_SHORT, 0, 5U); /* 5 bytes */
+    (void)sloop_sim_peer_write(&g_sim, p, "0123456789", 10U);
+    SL_CHECK_EQ(f->recv(f->ctx, c, buf, 10U, &n), SLOOP_SYS_OK);
+    SL_CHECK_EQ(n, 5);
+    iov[0].base = "abc";
+    iov[0].len = 3U;
+    iov[1].base = "defgh";
+    iov[1].len = 5U;
+    SL_CHECK_EQ(f->sendv(f->ctx, c, iov, 2U, &n), SLOOP_SYS_OK);
+    SL_CHECK_EQ(n, 5);
+    SL_CHECK_EQ(sloop_sim_peer_read(&g_sim, p, buf, sizeof buf), 5);
+    SL_CHECK_MEM(buf, "abcde", 5);
+    SL_CHECK_EQ(g_fp.bytes_sent, 5);
+}
+
+SL_TEST(plan_clock_jump_stall_wrap)
+{
+    const sloop_sys *f;
+    SL_CHECK(sloop_sim_init(&g_sim, 1000U));
+    fp_init(&g_fp, S());
+    f = fp_sys(&g_fp);
+    fp_set_clock_offset(&g_fp, 0xFFFFFFFFU - 1000U - 5U); /* wrap 6 ms ahead */
+    (void)fp_add(&g_fp, FP_NOW, 1U, FP_JUMP, 0, 100U);
+    (void)fp_add(&g_fp, FP_NOW, 3U, FP_STALL, 0, 3U);
+    SL_CHECK_EQ(f->now_ms(f->ctx), 0xFFFFFFFAU);
+    SL_CHECK_EQ(f->now_ms(f->ctx), 94); /* jumped 100 and wrapped */
+    sloop_sim_advance(&g_sim, 1U);
+    SL_CHECK_EQ(f->now_ms(f->ctx), 95); /* the jump stays */
+    sloop_sim_advance(&g_sim, 1U);
+    SL_CHECK_EQ(f->now_ms(f->ctx), 95); /* stalled for 3 calls */
+    sloop_sim_advance(&g_sim, 1U);
+    SL_CHECK_EQ(f->now_ms(f->ctx), 95);
+    SL_CHECK_EQ(f->now_ms(f->ctx), 95);
+    SL_CHECK_EQ(f->now_ms(f->ctx), 97);
+}
+
+SL_TEST(plan_failed_close_still_closes_and_limit)
+{
+    sloop_sim_peer p = 0U;
+    sloop_fd l = SLOOP_FD_INVALID;
+    sloop_fd c = sim_pair(&p, &l);
+    const sloop_sys *f;
+    sloop_fd l2 = SLOOP_FD_INVALID;
+    fp_init(&g_fp, S());
+    f = fp_sys(&g_fp);
+    SL_CHECK_EQ(f->listen(f->ctx, "127.0.0.2", 0U, 1, &l2), SLOOP_SYS_OK);
+    (void)fp_add(&g_fp, FP_CLOSE, 0U, FP_FAIL, SLOOP_SYS_EINTR, 0U);
+    SL_CHECK_EQ(f->close(f->ctx, l2), SLOOP_SYS_EINTR);
+    SL_CHECK_EQ(sloop_sim_fd_closes(&g_sim, 2U), 1); /* released anyway */
+    SL_CHECK(fp_fds_all_closed_once(&g_fp));
+    SL_CHECK_EQ(f->close(f->ctx, c), SLOOP_SYS_OK); /* not handed out through the plan */
+    SL_CHECK(!fp_fds_all_closed_once(&g_fp));
+    fp_init(&g_fp, S());
+    fp_set_call_limit(&g_fp, 2U);
+    (void)f->now_ms(f->ctx);
+    (void)f->now_ms(f->ctx);
+    SL_CHECK(!g_fp.over_limit);
+    SL_CHECK_EQ(f->listen(f->ctx, "127.0.0.3", 0U, 1, &l2), SLOOP_SYS_EOTHER);
+    SL_CHECK(g_fp.over_limit);
+}
+
+/* ---- The checks catch planted bugs ----------------------------------------------------------------
+ * A "mutant" sys table sits between the plan and the sim and breaks one promise
+ * the loop relies on or keeps; a scenario run over it must report a violation. */
+
+typedef enum mutant_kind {
+    MUT_NONE = 0,
+    MUT_LEAK_CLOSE,   /* closing the listener does nothing: a descriptor leaks */
+    MUT_DOUBLE_CLOSE, /* the 1st close closes twice */
+    MUT_LOSE_BYTES,   /* sendv says it sent everything, delivers one byte less */
+    MUT_CORRUPT,      /* sendv flips a bit of the 5th byte */
+    MUT_DROP_RX,      /* recv loses the 4th byte it reads */
+    MUT_STUCK_SEND    /* after the 2nd sendv, every sendv says EAGAIN */
+} mutant_kind;
+
+static mutant_kind g_mut;
+static uint32_t g_mut_n;      /* bytes received (MUT_DROP_RX) */
+static uint32_t g_mut_sends;
+static uint32_t g_mut_closes;
+static sloop_sys g_mut_sys;
+
+static uint32_t mut_now(void *ctx) { (void)ctx; return S()->now_ms(S()->ctx); }
+static int mut_listen(void *ctx, const char *a, uint16_t port, int bl, sloop_fd *out)
+{
+    (void)ctx;
+    return S()->listen(S()->ctx, a, port, bl, out);
+}
+static int mut_local_port(void *ctx, sloop_fd fd, uint16_t *port)
+{
+    (void)ctx;
+    return S()->local_port(S()->ctx, fd, port);
+}
+static int mut_accept(void *ctx, sloop_fd l, sloop_fd *out)
+{
+    (void)ctx;
+    return S()->accept(S()->ctx, l, out);
+}
+static int mut_connect(void *ctx, const char *a, uint16_t port, sloop_fd *out)
+{
+    (void)ctx;
+    return S()->connect(S()->ctx, a, port, out);
+}
+static int mut_connect_result(void *ctx, sloop_fd fd)
+{
+    (void)ctx;
+    return S()->connect_result(S()->ctx, fd);
+}
+static int mut_poll(void *ctx, sloop_pollfd *fds, uint32_t n, int t, uint32_t *nr)
+{
+    (void)ctx;
+    return S()->poll(S()->ctx, fds, n, t, nr);
+}
+
+static int mut_recv(void *ctx, sloop_fd fd, void *buf, size_t len, size_t *got)
+{
+    int rc;
+    (void)ctx;
+    rc = S()->recv(S()->ctx, fd, buf, len, got);
+    if ((g_mut == MUT_DROP_RX) && (rc == SLOOP_SYS_OK) && (*got > 0U)) {
+        uint8_t *b = (uint8_t *)buf;
+        size_t i;
+        for (i = 0U; i < *got; i++) {
+            g_mut_n++;
+            if (g_mut_n == 4U) {
+                memmove(&b[i], &b[i + 1U], *got - i - 1U);
+                (*got)--;
+                break;
+            }
+        }
+    }
+    return rc;
+}
+
+static int mut_sendv(void *ctx, sloop_fd fd, const sloop_iov *iov, uint32_t cnt, size_t *sent)
+{
+    uint8_t copy[8192];
+    sloop_iov one;
+    size_t total = 0U;
+    uint32_t i;
+    int rc;
+    (void)ctx;
+    g_mut_sends++;
+    if ((g_mut == MUT_STUCK_SEND) && (g_mut_sends > 2U)) {
+        return SLOOP_SYS_EAGAIN;
+    }
+    if ((g_mut != MUT_LOSE_BYTES) && (g_mut != MUT_CORRUPT)) {
+        return S()->sendv(S()->ctx, fd, iov, cnt, sent);
+    }
+    for (i = 0U; i < cnt; i++) {
+        if (total + iov[i].len > sizeof copy) {
+            return S()->sendv(S()->ctx, fd, iov, cnt, sent);
+        }
+        memcpy(&copy[total], iov[i].base, iov[i].len);
+        total += iov[i].len;
+    }
+    one.base = copy;
+    one.len = total;
+    if ((g_mut == MUT_CORRUPT) && (g_mut_sends >= 2U) && (total >= 5U)) {
+        copy[4] ^= 0x01U; /* not in the first send: that one names the handle */
+        g_mut = MUT_NONE;
+    }
+    if ((g_mut == MUT_LOSE_BYTES) && (total >= 2U)) {
+        one.len = total - 1U;
+        rc = S()->sendv(S()->ctx, fd, &one, 1U, sent);
+        if ((rc == SLOOP_SYS_OK) && (*sent == total - 1U)) {
+            *sent = total; /* the lie */
+        }
+        g_mut = MUT_NONE;
+        return rc;
+    }
+    return S()->sendv(S()->ctx, fd, &one, 1U, sent);
+}
+
+static int mut_close(void *ctx, sloop_fd fd)
+{
+    (void)ctx;
+    g_mut_closes++;
+    if ((g_mut == MUT_LEAK_CLOSE) && (fd == (sloop_fd)SLOOP_SIM_FD_BASE)) {
+        return SLOOP_SYS_OK;
+    }
+    if ((g_mut == MUT_DOUBLE_CLOSE) && (g_mut_closes == 1U)) {
+        (void)S()->close(S()->ctx, fd);
+    }
+    return S()->close(S()->ctx, fd);
+}
+
+/* Runs sc over the mutant; returns the number of violations reported. */
+static uint32_t run_mutant(mutant_kind kind, void (*sc)(world *w))
+{
+    sloop_options o;
+    (void)sloop_sim_init(&g_sim, 1000U);
+    g_mut = kind;
+    g_mut_n = 0U;
+    g_mut_sends = 0U;
+    g_mut_closes = 0U;
+    g_mut_sys.ctx = NULL;
+    g_mut_sys.now_ms = mut_now;
+    g_mut_sys.listen = mut_listen;
+    g_mut_sys.local_port = mut_local_port;
+    g_mut_sys.accept = mut_accept;
+    g_mut_sys.connect = mut_connect;
+    g_mut_sys.connect_result = mut_connect_result;
+    g_mut_sys.recv = mut_recv;
+    g_mut_sys.sendv = mut_sendv;
+    g_mut_sys.close = mut_close;
+    g_mut_sys.poll = mut_poll;
+    g_mut_sys.epoll_create = NULL;
+    g_mut_sys.epoll_ctl = NULL;
+    g_mut_sys.epoll_wait = NULL;
+    fp_init(&g_fp, &g_mut_sys);
+    fp_set_call_limit(&g_fp, 100000U);
+    w_init(&g_w, &g_loop, &g_sim, &g_fp, false);
+    o.backend = SLOOP_BACKEND_POLL;
+    o.sys = fp_sys(&g_fp);
+    if (sloop_init(&g_loop, &o) != SLOOP_OK) {
+        return 1000U;
+    }
+    sc(&g_w);
+    w_finish(&g_w);
+    return g_w.violations;
+}
+
+SL_TEST(checks_pass_without_a_mutant)
+{
+    SL_CHECK_EQ(run_mutant(MUT_NONE, sc_echo), 0);
+    SL_CHECK_EQ(run_mutant(MUT_NONE, sc_many), 0);
+}
+
+SL_TEST(checks_catch_a_leaked_descriptor)
+{
+    SL_CHECK(run_mutant(MUT_LEAK_CLOSE, sc_many) > 0U);
+    printf("    (caught: %s)\n", g_w.first);
+    SL_CHECK(strstr(g_w.first, "descriptors") != NULL);
+}
+
+SL_TEST(checks_catch_a_double_close)
+{
+    SL_CHECK(run_mutant(MUT_DOUBLE_CLOSE, sc_echo) > 0U);
+    SL_CHECK(strstr(g_w.first, "descriptors") != NULL);
+}
+
+SL_TEST(checks_catch_lost_bytes)
+{
+    SL_CHECK(run_mutant(MUT_LOSE_BYTES, sc_echo) > 0U);
+}
+
+SL_TEST(checks_catch_corrupted_bytes)
+{
+    SL_CHECK(run_mutant(MUT_CORRUPT, sc_echo) > 0U);
+    printf("    (caught: %s)\n", g_w.first);
+    SL_CHECK(strstr(g_w.first, "not a prefix") != NULL);
+}
+
+SL_TEST(checks_catch_a_byte_lost_on_receive)
+{
+    SL_CHECK(run_mutant(MUT_DROP_RX, sc_echo) > 0U);
+}
+
+SL_TEST(checks_catch_a_run_that_never_ends)
+{
+    SL_CHECK(run_mutant(MUT_STUCK_SEND, sc_echo) > 0U);
+    SL_CHECK(strstr(g_w.first, "did not come to rest") != NULL);
+}
+
+static sloop_conn g_stale;
+
+SL_TEST(checks_catch_a_callback_for_a_closed_handle)
+{
+    SL_CHECK_EQ(run_mutant(MUT_NONE, sc_echo), 0);
+    /* Replay a callback for the connection that closed, as a buggy loop would. */
+    g_stale.id = g_w.rec[0].id;
+    g_stale.gen = g_w.rec[0].gen;
+    g_w.loop = &g_loop;
+    g_w.handler.on_frame(&g_loop, g_stale, (const uint8_t *)"Dx", 2U, &g_w);
+    SL_CHECK(g_w.violations > 0U);
+    SL_CHECK(strstr(g_w.first, "closed or unknown") != NULL);
+    g_w.violations = 0U;
+    g_w.handler.on_close(&g_loop, g_stale, SLOOP_CLOSE_PEER, &g_w);
+    SL_CHECK(g_w.violations > 0U);
+}
+
+SL_TEST(checks_catch_wrong_expectations)
+{
+    /* The fault-free expectations are live: a world that is told the run is
+     * strict, over a mutant that makes the peer miss its echoes, fails them. */
+    sloop_options o;
+    (void)sloop_sim_init(&g_sim, 1000U);
+    g_mut = MUT_STUCK_SEND;
+    g_mut_n = 0U;
+    g_mut_sends = 0U;
+    g_mut_closes = 0U;
+    fp_init(&g_fp, &g_mut_sys);
+    w_init(&g_w, &g_loop, &g_sim, &g_fp, true);
+    o.backend = SLOOP_BACKEND_POLL;
+    o.sys = fp_sys(&g_fp);
+    SL_CHECK_EQ(sloop_init(&g_loop, &o), SLOOP_OK);
+    sc_echo(&g_w);
+    w_finish(&g_w);
+    SL_CHECK(g_w.violations >= 2U);
+}
+
+static const sl_test tests[] = {
+    SL_ENTRY(sim_init_checks_size),
+    SL_ENTRY(sim_listen_accept_close_accounting),
+    SL_ENTRY(sim_recv_short_eof_reset),
+    SL_ENTRY(sim_send_window_and_epipe),
+    SL_ENTRY(sim_clock_moves_only_when_idle),
+    SL_ENTRY(sim_outgoing_connects),
+    SL_ENTRY(sim_fd_limit_and_listener_close),
+    SL_ENTRY(plan_nth_call_and_counts),
+    SL_ENTRY(plan_short_counts),
+    SL_ENTRY(plan_clock_jump_stall_wrap),
+    SL_ENTRY(plan_failed_close_still_closes_and_limit),
+    SL_ENTRY(checks_pass_without_a_mutant),
+    SL_ENTRY(checks_catch_a_leaked_descriptor),
+    SL_ENTRY(checks_catch_a_double_close),
+    SL_ENTRY(checks_catch_lost_bytes),
+    SL_ENTRY(checks_catch_corrupted_bytes),
+    SL_ENTRY(checks_catch_a_byte_lost_on_receive),
+    SL_ENTRY(checks_catch_a_run_that_never_ends),
+    SL_ENTRY(checks_catch_a_callback_for_a_closed_handle),
+    SL_ENTRY(checks_catch_wrong_expectations),
+};
+
+int main(int argc, char **argv)
+{
+    return sl_main("sim", tests, SL_COUNT(tests), argc, argv);
+}
