@@ -195,3 +195,30 @@ install: lib
 	install -m 644 include/*.h $(DESTDIR)$(PREFIX)/include/sloop/
 	install -m 644 src/core/*.h $(DESTDIR)$(PREFIX)/include/sloop/core/
 	sed -e 's|@PREFIX@|$(PREFIX)|' ci/sloop.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sloop.pc
+
+# ---- Firmware footprint -------------------------------------------------------------
+# make firmware: the pure core and the simulation backend, and the whole loop
+# over the sim (no OS at all), with arm-none-eabi-gcc -Os -ffreestanding for
+# Cortex-M4 and Cortex-M0+; and a host -Os build of the full loop with each
+# backend. Prints .text/.data/.bss per module.
+FW_CORE  := $(CORE_SRC) src/backend/sim.c
+FW_LOOP  := src/loop/loop.c src/loop/conn.c src/loop/listen.c src/loop/watch.c \
+            src/loop/timers.c src/loop/names.c src/backend/backend.c src/backend/poll.c \
+            src/backend/epoll.c
+.PHONY: firmware
+firmware:
+	@rm -rf build/firmware && mkdir -p build/firmware
+	@set -e; for cpu in cortex-m4 cortex-m0plus; do \
+	  d=build/firmware/$$cpu; mkdir -p $$d; \
+	  for f in $(FW_CORE) $(FW_LOOP); do \
+	    $(ARM_CC) -std=c11 -mcpu=$$cpu -mthumb -Os -ffreestanding -ffunction-sections $(WARN) \
+	      -Iinclude -Isrc -c $$f -o $$d/$$(basename $$f .c).o; done; \
+	  echo "firmware: $$cpu, $$($(ARM_CC) --version | head -1)"; \
+	  arm-none-eabi-size $$d/*.o | awk 'NR==1{printf "  %-14s %7s %6s %6s\n","module","text","data","bss"; next} {n=split($$6,p,"/"); printf "  %-14s %7d %6d %6d\n", p[n], $$1, $$2, $$3; t+=$$1; dd+=$$2; b+=$$3} END {printf "  %-14s %7d %6d %6d\n","total",t,dd,b}'; \
+	  core=$$(arm-none-eabi-size $(patsubst %,$$d/%.o,tick ring slots frame timer) | awk 'NR>1{t+=$$1} END{print t}'); \
+	  echo "  core (tick ring slots frame timer): $$core bytes of text"; \
+	done
+	@d=build/firmware/host; mkdir -p $$d; \
+	for f in $(LIB_SRC); do gcc -std=c11 -Os $(WARN) -Iinclude -Isrc -c $$f -o $$d/$$(basename $$f .c).o; done; \
+	echo "firmware: host x86-64, $$(gcc --version | head -1), -Os, every backend compiled in"; \
+	size $$d/*.o | awk 'NR==1{printf "  %-14s %7s %6s %6s\n","module","text","data","bss"; next} {n=split($$6,p,"/"); printf "  %-14s %7d %6d %6d\n", p[n], $$1, $$2, $$3; t+=$$1; dd+=$$2; b+=$$3} END {printf "  %-14s %7d %6d %6d\n","total",t,dd,b}'

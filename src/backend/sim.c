@@ -20,9 +20,16 @@
  *    the timeout, or less when an outgoing connect resolves earlier.
  *  - Every loop is bounded by a table size from sloop_sim.h.
  */
-#include <string.h>
-
 #include "sloop_sim.h"
+
+#if defined(SLOOP_NO_OS)
+/* Bare metal has no <string.h>; these two are the whole of the C library the
+ * simulation needs, and every freestanding toolchain provides them. */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+#else
+#include <string.h>
+#endif
 #include "core/tick.h"
 
 #define SIM_MAGIC 0x53494D57U /* "SIMW" */
