@@ -222,3 +222,8 @@ firmware:
 	for f in $(LIB_SRC); do gcc -std=c11 -Os $(WARN) -Iinclude -Isrc -c $$f -o $$d/$$(basename $$f .c).o; done; \
 	echo "firmware: host x86-64, $$(gcc --version | head -1), -Os, every backend compiled in"; \
 	size $$d/*.o | awk 'NR==1{printf "  %-14s %7s %6s %6s\n","module","text","data","bss"; next} {n=split($$6,p,"/"); printf "  %-14s %7d %6d %6d\n", p[n], $$1, $$2, $$3; t+=$$1; dd+=$$2; b+=$$3} END {printf "  %-14s %7d %6d %6d\n","total",t,dd,b}'
+
+# ---- MISRA C:2012 ------------------------------------------------------------------
+.PHONY: misra
+misra:
+	@ci/misra

@@ -94,28 +94,28 @@
 #endif
 
 /* ---- Rejected combinations ------------------------------------------------ */
-_Static_assert(SLOOP_MAX_CONNS >= 1U && SLOOP_MAX_CONNS <= 65536U,
+_Static_assert((SLOOP_MAX_CONNS >= 1U) && (SLOOP_MAX_CONNS <= 65536U),
                "SLOOP_MAX_CONNS must be 1..65536");
-_Static_assert(SLOOP_MAX_FRAME >= 1U && SLOOP_MAX_FRAME <= 0x1000000U,
+_Static_assert((SLOOP_MAX_FRAME >= 1U) && (SLOOP_MAX_FRAME <= 0x1000000U),
                "SLOOP_MAX_FRAME must be 1..16 MiB");
-_Static_assert(SLOOP_RX_BUF_SIZE >= SLOOP_MAX_FRAME + 4U,
+_Static_assert(SLOOP_RX_BUF_SIZE >= (SLOOP_MAX_FRAME + 4U),
                "SLOOP_RX_BUF_SIZE must hold SLOOP_MAX_FRAME plus a 4-byte delimiter");
 _Static_assert(SLOOP_RX_BUF_SIZE <= 0x1000004U, "SLOOP_RX_BUF_SIZE too large");
-_Static_assert(SLOOP_TX_BUF_SIZE >= SLOOP_MAX_FRAME + 4U,
+_Static_assert(SLOOP_TX_BUF_SIZE >= (SLOOP_MAX_FRAME + 4U),
                "SLOOP_TX_BUF_SIZE must hold one SLOOP_MAX_FRAME frame and its header");
 _Static_assert(SLOOP_TX_BUF_SIZE <= 0x4000000U, "SLOOP_TX_BUF_SIZE too large");
 _Static_assert(SLOOP_MAX_TIMERS <= 65536U, "SLOOP_MAX_TIMERS must be 0..65536");
 _Static_assert(SLOOP_MAX_LISTENERS <= 64U, "SLOOP_MAX_LISTENERS must be 0..64");
 _Static_assert(SLOOP_MAX_WATCHERS <= 65536U, "SLOOP_MAX_WATCHERS must be 0..65536");
-_Static_assert(SLOOP_MAX_EVENTS >= 1U && SLOOP_MAX_EVENTS <= 4096U,
+_Static_assert((SLOOP_MAX_EVENTS >= 1U) && (SLOOP_MAX_EVENTS <= 4096U),
                "SLOOP_MAX_EVENTS must be 1..4096");
-_Static_assert(SLOOP_READ_CHUNK >= 64U && SLOOP_READ_CHUNK <= 0x100000U,
+_Static_assert((SLOOP_READ_CHUNK >= 64U) && (SLOOP_READ_CHUNK <= 0x100000U),
                "SLOOP_READ_CHUNK must be 64..1 MiB");
-_Static_assert(SLOOP_READ_BUDGET >= SLOOP_READ_CHUNK && SLOOP_READ_BUDGET <= 0x1000000U,
+_Static_assert((SLOOP_READ_BUDGET >= SLOOP_READ_CHUNK) && (SLOOP_READ_BUDGET <= 0x1000000U),
                "SLOOP_READ_BUDGET must be SLOOP_READ_CHUNK..16 MiB");
-_Static_assert(SLOOP_ACCEPT_BUDGET >= 1U && SLOOP_ACCEPT_BUDGET <= 1024U,
+_Static_assert((SLOOP_ACCEPT_BUDGET >= 1U) && (SLOOP_ACCEPT_BUDGET <= 1024U),
                "SLOOP_ACCEPT_BUDGET must be 1..1024");
-_Static_assert(SLOOP_TICK_MAX_DELAY >= 1U && SLOOP_TICK_MAX_DELAY <= 0x7FFFFFFFU,
+_Static_assert((SLOOP_TICK_MAX_DELAY >= 1U) && (SLOOP_TICK_MAX_DELAY <= 0x7FFFFFFFU),
                "SLOOP_TICK_MAX_DELAY must be 1..2^31-1");
 
 #endif /* SLOOP_CONFIG_H */

@@ -95,15 +95,13 @@ static void sim_addr_copy(char *dst, const char *src)
 
 static bool sim_addr_equal(const char *a, const char *b)
 {
-    size_t i;
-    bool same = true;
-    for (i = 0U; same && (i < SLOOP_SIM_ADDR_LEN); i++) {
-        same = (a[i] == b[i]);
-        if (a[i] == '\0') {
-            break;
-        }
+    /* Stops at the first difference or at the common terminator, so neither
+     * string is read past its end. */
+    size_t i = 0U;
+    while ((i < (SLOOP_SIM_ADDR_LEN - 1U)) && (a[i] != '\0') && (a[i] == b[i])) {
+        i++;
     }
-    return same;
+    return a[i] == b[i];
 }
 
 static bool sim_addr_wildcard(const char *a)

@@ -296,7 +296,7 @@ void sloop__conn_request_close(sloop_loop *loop, uint32_t index, sloop_close_rea
          * (data discarded) into a LOCAL close (data sent). */
         if (c->close_now == 0U) {
             c->close_now = 1U;
-            c->close_reason = (uint8_t)((c->state == SLOOP__CONN_CONNECTING) && !abort_now
+            c->close_reason = (uint8_t)(((c->state == SLOOP__CONN_CONNECTING) && !abort_now)
                                             ? SLOOP_CLOSE_ABORT
                                             : reason);
         }

@@ -7,61 +7,56 @@
 
 #define NAMES_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const err_names[] = {
-    "success",
-    "invalid argument",
-    "stale handle",
-    "transmit buffer full",
-    "frame too big to ever fit",
-    "fixed table full",
-    "connection is closing",
-    "system call failed",
-    "not allowed in this state",
-    "backend not available",
-};
-_Static_assert(NAMES_COUNT(err_names) == (size_t)SLOOP_ERR_COUNT, "one name per sloop_err");
-
-static const char *const reason_names[] = {
-    "closed locally",
-    "aborted locally",
-    "closed by peer",
-    "reset by peer",
-    "I/O error",
-    "descriptor closed elsewhere",
-    "frame length above maximum",
-    "line longer than maximum",
-    "idle timeout",
-    "slow peer (frame timeout)",
-    "connect failed",
-    "connect timeout",
-    "linger timeout (unsent data dropped)",
-    "loop shutdown",
-};
-_Static_assert(NAMES_COUNT(reason_names) == (size_t)SLOOP_CLOSE_REASON_COUNT,
-               "one name per close reason");
-
-static const char *const sys_names[] = {
-    "OK",          "EAGAIN",    "EINTR",  "EINPROGRESS", "ECONNRESET", "EPIPE",
-    "ECONNREFUSED", "ECONNABORTED", "ETIMEDOUT", "EMFILE", "ENFILE", "ENOBUFS",
-    "ENOMEM",      "EBADF",     "EINVAL", "EADDRINUSE",  "EOTHER",
-};
-_Static_assert(NAMES_COUNT(sys_names) == (size_t)SLOOP_SYS_ERR_COUNT, "one name per sys error");
-
 const char *sloop_strerror(sloop_err err)
 {
-    return ((unsigned)err < NAMES_COUNT(err_names)) ? err_names[err] : "unknown error";
+    static const char *const names[] = {
+        "success",
+        "invalid argument",
+        "stale handle",
+        "transmit buffer full",
+        "frame too big to ever fit",
+        "fixed table full",
+        "connection is closing",
+        "system call failed",
+        "not allowed in this state",
+        "backend not available",
+    };
+    _Static_assert(NAMES_COUNT(names) == (size_t)SLOOP_ERR_COUNT, "one name per sloop_err");
+    return ((unsigned)err < NAMES_COUNT(names)) ? names[err] : "unknown error";
 }
 
 const char *sloop_close_reason_name(sloop_close_reason reason)
 {
-    return ((unsigned)reason < NAMES_COUNT(reason_names)) ? reason_names[reason]
-                                                          : "unknown reason";
+    static const char *const names[] = {
+        "closed locally",
+        "aborted locally",
+        "closed by peer",
+        "reset by peer",
+        "I/O error",
+        "descriptor closed elsewhere",
+        "frame length above maximum",
+        "line longer than maximum",
+        "idle timeout",
+        "slow peer (frame timeout)",
+        "connect failed",
+        "connect timeout",
+        "linger timeout (unsent data dropped)",
+        "loop shutdown",
+    };
+    _Static_assert(NAMES_COUNT(names) == (size_t)SLOOP_CLOSE_REASON_COUNT,
+                   "one name per close reason");
+    return ((unsigned)reason < NAMES_COUNT(names)) ? names[reason] : "unknown reason";
 }
 
 const char *sloop_sys_strerror(int code)
 {
-    return ((code >= 0) && ((size_t)code < NAMES_COUNT(sys_names))) ? sys_names[code]
-                                                                     : "unknown";
+    static const char *const names[] = {
+        "OK",           "EAGAIN",       "EINTR",     "EINPROGRESS", "ECONNRESET", "EPIPE",
+        "ECONNREFUSED", "ECONNABORTED", "ETIMEDOUT", "EMFILE",      "ENFILE",     "ENOBUFS",
+        "ENOMEM",       "EBADF",        "EINVAL",    "EADDRINUSE",  "EOTHER",
+    };
+    _Static_assert(NAMES_COUNT(names) == (size_t)SLOOP_SYS_ERR_COUNT, "one name per sys error");
+    return ((code >= 0) && ((size_t)code < NAMES_COUNT(names))) ? names[code] : "unknown";
 }
 
 const char *sloop_backend_name(sloop_backend backend)

@@ -105,7 +105,7 @@ typedef union posix_addr {
 
 static int posix_parse_addr(const char *addr, uint16_t port, posix_addr *out, socklen_t *len)
 {
-    memset(out, 0, sizeof *out);
+    (void)memset(out, 0, sizeof *out);
     if ((addr == NULL) || (inet_pton(AF_INET, addr, &out->v4.sin_addr) == 1)) {
         out->v4.sin_family = AF_INET;
         out->v4.sin_port = htons(port);
@@ -250,7 +250,7 @@ static int posix_sendv(void *ctx, sloop_fd fd, const sloop_iov *iov, uint32_t io
     if ((iovcnt == 0U) || (iovcnt > 2U)) {
         return SLOOP_SYS_EINVAL;
     }
-    memset(&msg, 0, sizeof msg);
+    (void)memset(&msg, 0, sizeof msg);
     for (i = 0U; i < iovcnt; i++) {
         v[i].iov_base = (void *)(uintptr_t)iov[i].base; /* sendmsg does not write */
         v[i].iov_len = iov[i].len;
@@ -304,7 +304,7 @@ static int posix_epoll_ctl(void *ctx, sloop_fd epfd, int op, sloop_fd fd, uint32
 {
     struct epoll_event ev;
     (void)ctx;
-    memset(&ev, 0, sizeof ev);
+    (void)memset(&ev, 0, sizeof ev);
     ev.events = events;
     ev.data.u64 = data;
     return (epoll_ctl((int)epfd, op, (int)fd, &ev) < 0) ? posix_last_error() : SLOOP_SYS_OK;
