@@ -98,9 +98,23 @@ sloop_err sloop_init_sized(sloop_loop *loop, const sloop_options *opts, size_t l
                       loop->timer_free, SLOOP__TIMER_CAP);
     {
         uint32_t i;
+        /* Every field read before its owner is opened starts known: the loop
+         * may live in memory that was never zeroed (the stack, a reused pool). */
         for (i = 0U; i < SLOOP_MAX_CONNS; i++) {
             loop->conns[i].state = SLOOP__CONN_FREE;
             loop->conns[i].in_pending = 0U;
+            loop->conns[i].read_pending = 0U;
+            loop->conns[i].reg.added = 0U;
+            loop->conns[i].reg.dirty = 0U;
+        }
+        for (i = 0U; i < SLOOP__NONZERO(SLOOP_MAX_LISTENERS); i++) {
+            loop->listeners[i].reg.added = 0U;
+            loop->listeners[i].reg.dirty = 0U;
+            loop->listeners[i].accept_pending = 0U;
+        }
+        for (i = 0U; i < SLOOP__NONZERO(SLOOP_MAX_WATCHERS); i++) {
+            loop->watches[i].reg.added = 0U;
+            loop->watches[i].reg.dirty = 0U;
         }
     }
     loop->now = sys->now_ms(sys->ctx);
@@ -236,6 +250,15 @@ static void loop_check_shutdown(sloop_loop *loop)
     }
 }
 
+/* Runs three times per iteration and usually finds nothing: the test here
+ * spares the call (sloop__pending_run saves six registers before its own). */
+static void loop_pending_run(sloop_loop *loop)
+{
+    if (loop->pending_count > 0U) {
+        sloop__pending_run(loop);
+    }
+}
+
 sloop_err sloop_run_once(sloop_loop *loop, int32_t timeout_ms)
 {
     sloop_err err;
@@ -251,7 +274,7 @@ sloop_err sloop_run_once(sloop_loop *loop, int32_t timeout_ms)
     }
     loop->in_iteration = 1U;
     loop->now = loop->sys->now_ms(loop->sys->ctx);
-    sloop__pending_run(loop);
+    loop_pending_run(loop);
     sloop__listeners_update(loop);
     carried = loop_has_carried_work(loop);
 
@@ -265,9 +288,9 @@ sloop_err sloop_run_once(sloop_loop *loop, int32_t timeout_ms)
     if (carried) {
         loop_run_carried_work(loop);
     }
-    sloop__pending_run(loop);
+    loop_pending_run(loop);
     sloop__timers_run(loop);
-    sloop__pending_run(loop);
+    loop_pending_run(loop);
     sloop__listeners_update(loop);
     loop_check_shutdown(loop);
     loop->in_iteration = 0U;

@@ -413,7 +413,46 @@ IT_CASE(api_stale_and_closing_handles)
     SL_CHECK_EQ(sloop_listener_close(&it_loop, lst), SLOOP_ESTALE);
 }
 
+/* A loop placed in memory that was never zeroed (the stack, a reused pool)
+ * behaves exactly like a static one: init leaves nothing to chance. */
+IT_CASE(api_init_on_dirty_memory)
+{
+    static it_rec rec;
+    static it_peer peer;
+    sloop_listen_options o;
+    sloop_listener l;
+    uint16_t p = 0U;
+    uint8_t payload[16];
+    uint8_t frame[32];
+    memset(&it_loop, 0xA5, sizeof it_loop);
+    it_rec_reset(&rec);
+    SL_CHECK_OK(it_init(NULL));
+    it_listen_opts_length(&o, &it_echo_handler, &rec);
+    SL_CHECK(it_listen(&o, &l, &p));
+    SL_CHECK(it_peer_connect(&peer, p, 0));
+    memset(payload, 0x3C, sizeof payload);
+    SL_CHECK(it_peer_send(&peer, frame, it_frame(frame, payload, sizeof payload)));
+    IT_WAIT(it_peer_has(&peer, 4U + sizeof payload), IT_WAIT_MS);
+    SL_CHECK_MEM(&peer.buf[4], payload, sizeof payload);
+    SL_CHECK_EQ(it_ctr().accepts, 1);
+    {
+        /* Garbage registrations would show as failed epoll_ctl calls (EBADF)
+         * or stray pollfd writes: no sys call may have failed but EAGAIN. */
+        sloop_counters k = it_ctr();
+        unsigned e;
+        for (e = 1U; e < (unsigned)SLOOP_SYS_ERR_COUNT; e++) {
+            if (e != (unsigned)SLOOP_SYS_EAGAIN) {
+                SL_CHECK_EQ(k.sys_errors[e], 0);
+            }
+        }
+    }
+    it_peer_close(&peer, false);
+    IT_WAIT(rec.closes == 1U, IT_WAIT_MS);
+    SL_CHECK_OK(sloop_listener_close(&it_loop, l));
+}
+
 static const sl_test tests[] = {
+    IT_ENTRIES(api_init_on_dirty_memory),
     IT_ENTRIES(api_send_full_is_all_or_nothing),
     IT_ENTRIES(api_stop_from_callback_and_no_reentry),
     IT_ENTRIES(api_init_misuse),
