@@ -30,7 +30,7 @@ CORE_SRC := src/core/tick.c src/core/ring.c src/core/slots.c src/core/frame.c \
             src/core/timer.c
 LOOP_SRC := src/loop/loop.c src/loop/conn.c src/loop/listen.c src/loop/watch.c \
             src/loop/timers.c src/loop/names.c src/backend/backend.c src/backend/poll.c \
-            src/backend/epoll.c src/backend/sim.c src/sys/posix.c
+            src/backend/epoll.c src/backend/sim.c src/sys/posix.c src/sys/win32.c
 LIB_SRC  := $(CORE_SRC) $(LOOP_SRC)
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIB      := $(B)/libsloop.a

@@ -46,6 +46,10 @@ static const sloop_handler echo_handler = { NULL, on_frame, on_writable, NULL };
 
 static void on_signal(int sig)
 {
+    /* signal() may reset the handler on delivery (System V semantics: glibc
+     * under _POSIX_C_SOURCE, Microsoft's CRT): re-arm, so that a second
+     * Ctrl-C or SIGTERM during the graceful shutdown does not kill us. */
+    (void)signal(sig, on_signal);
     stop_signal = sig;
 }
 
