@@ -124,20 +124,30 @@ static int posix_parse_addr(const char *addr, uint16_t port, posix_addr *out, so
     return SLOOP_SYS_EINVAL;
 }
 
+/* Parses addr:port into *a and opens a TCP socket of its family in *fd. */
+static int posix_socket_for(const char *addr, uint16_t port, posix_addr *a, socklen_t *alen,
+                            int *fd)
+{
+    int rc = posix_parse_addr(addr, port, a, alen);
+    if (rc == SLOOP_SYS_OK) {
+        *fd = socket(a->sa.sa_family, SOCK_STREAM, 0);
+        if (*fd < 0) {
+            rc = posix_last_error();
+        }
+    }
+    return rc;
+}
+
 static int posix_listen(void *ctx, const char *addr, uint16_t port, int backlog, sloop_fd *out)
 {
     posix_addr a;
     socklen_t alen = 0;
     int one = 1;
-    int fd;
-    int rc = posix_parse_addr(addr, port, &a, &alen);
+    int fd = -1;
+    int rc = posix_socket_for(addr, port, &a, &alen, &fd);
     (void)ctx;
     if (rc != SLOOP_SYS_OK) {
         return rc;
-    }
-    fd = socket(a.sa.sa_family, SOCK_STREAM, 0);
-    if (fd < 0) {
-        return posix_last_error();
     }
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if ((bind(fd, &a.sa, alen) < 0) || (listen(fd, backlog) < 0)) {
@@ -192,15 +202,11 @@ static int posix_connect(void *ctx, const char *addr, uint16_t port, sloop_fd *o
 {
     posix_addr a;
     socklen_t alen = 0;
-    int fd;
-    int rc = posix_parse_addr(addr, port, &a, &alen);
+    int fd = -1;
+    int rc = posix_socket_for(addr, port, &a, &alen, &fd);
     (void)ctx;
     if (rc != SLOOP_SYS_OK) {
         return rc;
-    }
-    fd = socket(a.sa.sa_family, SOCK_STREAM, 0);
-    if (fd < 0) {
-        return posix_last_error();
     }
     rc = posix_prepare_socket(fd, true);
     if (rc == SLOOP_SYS_OK) {

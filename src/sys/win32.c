@@ -221,24 +221,34 @@ static int win32_parse_addr(const char *addr, uint16_t port, win32_addr *out, in
     return SLOOP_SYS_EINVAL;
 }
 
+/* Starts Winsock if needed, parses addr:port into *a and opens a TCP socket of
+ * its family in *s. */
+static int win32_socket_for(const char *addr, uint16_t port, win32_addr *a, int *alen,
+                            SOCKET *s)
+{
+    int rc = win32_start();
+    if (rc == SLOOP_SYS_OK) {
+        rc = win32_parse_addr(addr, port, a, alen);
+    }
+    if (rc == SLOOP_SYS_OK) {
+        *s = socket(a->sa.sa_family, SOCK_STREAM, IPPROTO_TCP);
+        if (*s == INVALID_SOCKET) {
+            rc = win32_last_error();
+        }
+    }
+    return rc;
+}
+
 static int win32_listen(void *ctx, const char *addr, uint16_t port, int backlog, sloop_fd *out)
 {
     win32_addr a;
     int alen = 0;
     BOOL one = TRUE;
-    SOCKET s;
-    int rc = win32_start();
+    SOCKET s = INVALID_SOCKET;
+    int rc = win32_socket_for(addr, port, &a, &alen, &s);
     (void)ctx;
     if (rc != SLOOP_SYS_OK) {
         return rc;
-    }
-    rc = win32_parse_addr(addr, port, &a, &alen);
-    if (rc != SLOOP_SYS_OK) {
-        return rc;
-    }
-    s = socket(a.sa.sa_family, SOCK_STREAM, IPPROTO_TCP);
-    if (s == INVALID_SOCKET) {
-        return win32_last_error();
     }
     (void)setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, (int)sizeof one);
     if (bind(s, &a.sa, alen) != 0) {
@@ -297,19 +307,11 @@ static int win32_connect(void *ctx, const char *addr, uint16_t port, sloop_fd *o
 {
     win32_addr a;
     int alen = 0;
-    SOCKET s;
-    int rc = win32_start();
+    SOCKET s = INVALID_SOCKET;
+    int rc = win32_socket_for(addr, port, &a, &alen, &s);
     (void)ctx;
     if (rc != SLOOP_SYS_OK) {
         return rc;
-    }
-    rc = win32_parse_addr(addr, port, &a, &alen);
-    if (rc != SLOOP_SYS_OK) {
-        return rc;
-    }
-    s = socket(a.sa.sa_family, SOCK_STREAM, IPPROTO_TCP);
-    if (s == INVALID_SOCKET) {
-        return win32_last_error();
     }
     rc = win32_prepare_socket(s, true);
     if ((rc == SLOOP_SYS_OK) && (connect(s, &a.sa, alen) != 0)) {
