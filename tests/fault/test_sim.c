@@ -17,10 +17,26 @@ static world g_w;
 
 static const sloop_sys *S(void) { return sloop_sim_sys(&g_sim); }
 
+/* The type of sloop_pollfd's fd: int for poll(2), SOCKET (unsigned) for WSAPoll;
+ * -1 converts to INVALID_SOCKET, which the sim skips like a negative fd. */
+#if defined(_WIN32)
+typedef SOCKET pfd_t;
+#else
+typedef int pfd_t;
+#endif
+#define PFD_NONE ((pfd_t)-1)
+
+/* The poll-shaped backend over the sim: WSAPoll is the only one on Windows. */
+#if defined(_WIN32)
+#define SIM_BACKEND SLOOP_BACKEND_WSAPOLL
+#else
+#define SIM_BACKEND SLOOP_BACKEND_POLL
+#endif
+
 static short revents_of(sloop_fd fd, short events, int timeout, uint32_t *n)
 {
     sloop_pollfd p;
-    p.fd = (int)fd;
+    p.fd = (pfd_t)fd;
     p.events = events;
     p.revents = 0;
     (void)S()->poll(S()->ctx, &p, 1U, timeout, n);
@@ -199,10 +215,10 @@ SL_TEST(sim_outgoing_connects)
     SL_CHECK_EQ(S()->connect(S()->ctx, "nowhere", 80U, &now), SLOOP_SYS_EINVAL);
     SL_CHECK_EQ(S()->connect_result(S()->ctx, a), SLOOP_SYS_EINPROGRESS);
     SL_CHECK(!sloop_sim_remote_take(&g_sim, "10.0.0.1", 80U, &p)); /* not connected yet */
-    pf[0].fd = (int)a;
-    pf[1].fd = (int)r;
-    pf[2].fd = (int)u;
-    pf[3].fd = (int)b;
+    pf[0].fd = (pfd_t)a;
+    pf[1].fd = (pfd_t)r;
+    pf[2].fd = (pfd_t)u;
+    pf[3].fd = (pfd_t)b;
     for (n = 0U; n < 4U; n++) {
         pf[n].events = POLLOUT;
     }
@@ -211,19 +227,19 @@ SL_TEST(sim_outgoing_connects)
     SL_CHECK_EQ(n, 1);
     SL_CHECK_EQ(pf[2].revents, POLLOUT | POLLERR | POLLHUP);
     SL_CHECK_EQ(S()->connect_result(S()->ctx, u), SLOOP_SYS_ECONNREFUSED);
-    pf[2].fd = -1;
+    pf[2].fd = PFD_NONE;
     /* An endless wait jumps to the next resolution: the accept at 30 ms. */
     SL_CHECK_EQ(S()->poll(S()->ctx, pf, 4U, -1, &n), SLOOP_SYS_OK);
     SL_CHECK_EQ(sloop_sim_now(&g_sim), 30);
     SL_CHECK_EQ(pf[0].revents, POLLOUT);
     SL_CHECK_EQ(S()->connect_result(S()->ctx, a), SLOOP_SYS_OK);
     SL_CHECK(sloop_sim_remote_take(&g_sim, "10.0.0.1", 80U, &p));
-    pf[0].fd = -1;
+    pf[0].fd = PFD_NONE;
     SL_CHECK_EQ(S()->poll(S()->ctx, pf, 4U, 1000, &n), SLOOP_SYS_OK);
     SL_CHECK_EQ(sloop_sim_now(&g_sim), 50);
     SL_CHECK_EQ(pf[1].revents, POLLOUT | POLLERR | POLLHUP);
     SL_CHECK_EQ(S()->connect_result(S()->ctx, r), SLOOP_SYS_ECONNREFUSED);
-    pf[1].fd = -1;
+    pf[1].fd = PFD_NONE;
     SL_CHECK_EQ(S()->poll(S()->ctx, pf, 4U, 1000, &n), SLOOP_SYS_OK);
     SL_CHECK_EQ(n, 0); /* the blackhole never answers */
     SL_CHECK_EQ(sloop_sim_now(&g_sim), 1050);
@@ -515,7 +531,7 @@ static uint32_t run_mutant(mutant_kind kind, void (*sc)(world *w))
     fp_init(&g_fp, &g_mut_sys);
     fp_set_call_limit(&g_fp, 100000U);
     w_init(&g_w, &g_loop, &g_sim, &g_fp, false);
-    o.backend = SLOOP_BACKEND_POLL;
+    o.backend = SIM_BACKEND;
     o.sys = fp_sys(&g_fp);
     if (sloop_init(&g_loop, &o) != SLOOP_OK) {
         return 1000U;
@@ -596,7 +612,7 @@ SL_TEST(checks_catch_wrong_expectations)
     g_mut_closes = 0U;
     fp_init(&g_fp, &g_mut_sys);
     w_init(&g_w, &g_loop, &g_sim, &g_fp, true);
-    o.backend = SLOOP_BACKEND_POLL;
+    o.backend = SIM_BACKEND;
     o.sys = fp_sys(&g_fp);
     SL_CHECK_EQ(sloop_init(&g_loop, &o), SLOOP_OK);
     sc_echo(&g_w);

@@ -8,11 +8,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#if !defined(_WIN32)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#define W_REAL_SOCKETS 1
+#else
+/* Windows (MinGW, under Wine): the sim suites only. The real-socket peers
+ * (test_real_faults) are POSIX code and compiled out; no peer is a socket. */
+#define W_REAL_SOCKETS 0
+#endif
 
 /* ---- Failures ------------------------------------------------------------------------ */
 
@@ -571,12 +578,17 @@ int w_peer_connect_sim(world *w)
 
 int w_peer_connect(world *w)
 {
+#if W_REAL_SOCKETS
     struct sockaddr_in a;
     int s;
     int p;
+#endif
     if (w->sim != NULL) {
         return w_peer_connect_sim(w);
     }
+#if !W_REAL_SOCKETS
+    return -1;
+#else
     if (!w->have_listener) {
         return -1;
     }
@@ -598,6 +610,7 @@ int w_peer_connect(world *w)
         (void)close(s);
     }
     return p;
+#endif
 }
 
 bool w_peer_conn(const world *w, int p, sloop_conn *out)
@@ -617,6 +630,11 @@ bool w_peer_conn(const world *w, int p, sloop_conn *out)
 
 int w_peer_add_sock(world *w, int sock)
 {
+#if !W_REAL_SOCKETS
+    (void)w;
+    (void)sock;
+    return -1;
+#else
     int one = 1;
     int p = w_peer_new(w);
     /* Peers write frames in pieces: without this, Nagle and delayed ACKs add
@@ -627,6 +645,7 @@ int w_peer_add_sock(world *w, int sock)
         w->peers[p].sock = sock;
     }
     return p;
+#endif
 }
 
 uint32_t w_peer_write_raw(world *w, int p, const void *data, uint32_t len)
@@ -634,10 +653,12 @@ uint32_t w_peer_write_raw(world *w, int p, const void *data, uint32_t len)
     w_peer *pe = &w->peers[p];
     uint32_t n = 0U;
     if (pe->is_sock != 0U) {
+#if W_REAL_SOCKETS
         if (pe->sock >= 0) {
             ssize_t r = send(pe->sock, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
             n = (r > 0) ? (uint32_t)r : 0U;
         }
+#endif
     } else {
         n = (uint32_t)sloop_sim_peer_write(w->sim, pe->sim_id, data, len);
     }
@@ -687,6 +708,9 @@ uint32_t w_peer_pump_max(world *w, int p, uint32_t max)
             cap = (size_t)(max - total);
         }
         if (pe->is_sock != 0U) {
+#if !W_REAL_SOCKETS
+            break;
+#else
             ssize_t r;
             if (pe->sock < 0) {
                 break;
@@ -703,6 +727,7 @@ uint32_t w_peer_pump_max(world *w, int p, uint32_t max)
                 break;
             }
             n = (size_t)r;
+#endif
         } else {
             unsigned st;
             n = sloop_sim_peer_read(w->sim, pe->sim_id, dst, cap);
@@ -764,9 +789,11 @@ void w_peer_shutdown(world *w, int p)
         return;
     }
     if (w->peers[p].is_sock != 0U) {
+#if W_REAL_SOCKETS
         if (w->peers[p].sock >= 0) {
             (void)shutdown(w->peers[p].sock, SHUT_WR);
         }
+#endif
     } else {
         sloop_sim_peer_shutdown(w->sim, w->peers[p].sim_id);
     }
@@ -779,10 +806,12 @@ void w_peer_close(world *w, int p)
     }
     w_peer_pump(w, p);
     if (w->peers[p].is_sock != 0U) {
+#if W_REAL_SOCKETS
         if (w->peers[p].sock >= 0) {
             (void)close(w->peers[p].sock);
             w->peers[p].sock = -1;
         }
+#endif
     } else {
         sloop_sim_peer_close(w->sim, w->peers[p].sim_id);
     }
@@ -794,6 +823,7 @@ void w_peer_reset(world *w, int p)
         return;
     }
     if (w->peers[p].is_sock != 0U) {
+#if W_REAL_SOCKETS
         if (w->peers[p].sock >= 0) {
             struct linger lg;
             lg.l_onoff = 1;
@@ -802,6 +832,7 @@ void w_peer_reset(world *w, int p)
             (void)close(w->peers[p].sock);
             w->peers[p].sock = -1;
         }
+#endif
     } else {
         sloop_sim_peer_reset(w->sim, w->peers[p].sim_id);
     }
@@ -1030,10 +1061,12 @@ void w_finish(world *w)
         W_FAIL(w, "call budget of %llu sys calls exceeded (the loop spun)",
                (unsigned long long)w->fp->call_limit);
     }
+#if W_REAL_SOCKETS
     for (i = 0U; i < w->npeers; i++) {
         if ((w->peers[i].is_sock != 0U) && (w->peers[i].sock >= 0)) {
             (void)close(w->peers[i].sock);
             w->peers[i].sock = -1;
         }
     }
+#endif
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/windows/run.sh - the body of `make check-windows` (after the builds):
-#   1. every unit test and test_wsapoll, built with MinGW, under Wine;
+#   1. every unit test, test_wsapoll and the sim fault suites (test_sim,
+#      test_sim_faults), built with MinGW, under Wine;
 #   2. the echo example across the Wine boundary, both ways, over 127.0.0.1:
 #      the Windows echo_server under Wine driven by the Linux echo_load, and the
 #      Windows echo_load under Wine against the Linux echo_server. echo_load

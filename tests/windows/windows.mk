@@ -1,7 +1,8 @@
 # tests/windows/windows.mk - the Windows build (MinGW-w64 cross compiler) and its
 # tests under Wine. Included at the end of the top Makefile.
 #
-#   make windows         build/win:     libsloop.a, unit tests, test_wsapoll (.exe)
+#   make windows         build/win:     libsloop.a, unit tests, test_wsapoll, and the
+#                                       sim fault suites test_sim, test_sim_faults (.exe)
 #                        build/win/app: libsloop.a and the examples with the app
 #                                       budget (the Linux examples' budget)
 #   make check-windows   the above plus `make examples`, then tests/windows/run.sh:
@@ -41,7 +42,10 @@ $(LIB): $(B)/obj/src/sys/win32.o
 endif
 
 WIN_UNIT_EXE := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%.exe)
-windows-test-bins: $(LIB) $(WIN_UNIT_EXE) $(B)/tests/test_wsapoll.exe
+# tests/fault suites over the simulation; test_real_faults (POSIX sockets, poll
+# and epoll backends) does not apply on Windows (README.md).
+WIN_FAULT_EXE := $(B)/tests/test_sim.exe $(B)/tests/test_sim_faults.exe
+windows-test-bins: $(LIB) $(WIN_UNIT_EXE) $(B)/tests/test_wsapoll.exe $(WIN_FAULT_EXE)
 windows-app-bins: $(LIB) $(EXAMPLES:%=$(B)/examples/%.exe)
 
 # MinGW's gcc names its output *.exe whatever -o says, so the targets carry it.
@@ -54,6 +58,11 @@ $(B)/tests/test_wsapoll.exe: tests/windows/test_wsapoll.c $(LIB) tests/harness.h
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) -Itests $< $(LIB) $(LDFLAGS) $(WIN_LIBS) -o $@
+
+$(WIN_FAULT_EXE): $(B)/tests/%.exe: tests/fault/%.c $(FAULT_SUPPORT) $(FAULT_HDRS) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD $@")
+	$(Q)$(CC) $(CFLAGS) -Itests -Itests/fault $< $(FAULT_SUPPORT) $(LIB) $(LDFLAGS) $(WIN_LIBS) -o $@
 
 $(B)/examples/%.exe: examples/%.c $(LIB)
 	@mkdir -p $(dir $@)
