@@ -227,3 +227,4 @@ firmware:
 .PHONY: misra
 misra:
 	@ci/misra
+-include proofs/eva/eva.mk
