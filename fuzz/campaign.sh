@@ -5,7 +5,8 @@
 # from fuzz/corpus/TARGET with fuzz/TARGET.dict and fuzz/TARGET.options (max_len) when
 # present. New inputs are written under build/fuzz/campaign/TARGET-ENGINE/, never straight
 # into the tree; at the end they are merged into fuzz/corpus/TARGET with libFuzzer's
-# -merge=1, which adds only inputs that bring new coverage. A crash stops the script
+# -merge=1, which adds only inputs that bring new coverage (FUZZ_MERGE_FLAGS, set per
+# target by fuzz.mk, e.g. -use_counters=0: new edges only). A crash stops the script
 # before the merge, prints the reproducer and exits 1.
 # Last line: executions, exec/s, corpus size and coverage features before and after.
 set -u
@@ -80,7 +81,8 @@ if [ "$rc" -ne 0 ] || [ -n "$(ls -A "$work/artifacts")" ]; then
   exit 1
 fi
 
-"$lf" -merge=1 ${max_len:+-max_len="$max_len"} "$corpus" "$newdir" >"$work/merge.log" 2>&1 || {
+# shellcheck disable=SC2086 # FUZZ_MERGE_FLAGS is a list of flags (e.g. -use_counters=0)
+"$lf" -merge=1 ${FUZZ_MERGE_FLAGS:-} ${max_len:+-max_len="$max_len"} "$corpus" "$newdir" >"$work/merge.log" 2>&1 || {
   echo "fuzz $t: merge failed, see $work/merge.log"; exit 1; }
 n_after=$(count "$corpus")
 ft_after=$(features "$corpus")

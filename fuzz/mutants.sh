@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # fuzz/mutants.sh [N ...]   (run by `make fuzz-mutants`; N picks mutants by number)
 #
-# For each line of fuzz/mutants.txt: copy src/core to build/fuzz/mutants/N/, apply
+# For each line of fuzz/mutants.txt: copy src/ to build/fuzz/mutants/N/, apply
 # the sed script to the named file there, check that it changed exactly one line and
 # the generated code (not just a comment), build the target's replay binary against
-# the copy (ASan+UBSan), and replay the committed corpus. The mutant must make the
-# replay fail ("killed"). A surviving or stale mutant fails the run. With
+# the copy (ASan+UBSan; the core targets link src/core, the loop target the whole
+# library, the fault plan and its small configuration), and replay the committed
+# corpus. The mutant must make the replay fail ("killed"). A surviving or stale
+# mutant fails the run. With
 # FUZZ_MUTANT_SECONDS=n a survivor is also fuzzed for n s with libFuzzer before it is
 # declared a survivor (reported separately, since the corpus should catch it alone).
 # Last line: "fuzz-mutants: N passed, M failed".
@@ -20,7 +22,9 @@ mkdir -p "$work"
 pass=0
 fail=0
 i=0
-core=(src/core/*.c)
+read -r -a core_src <<<"${FUZZ_CORE_SRC:-$(echo src/core/*.c)}"
+read -r -a loop_src <<<"${FUZZ_LOOP_SRC:-}"
+loop_flags=${FUZZ_LOOP_FLAGS:-}
 root=$(pwd)
 
 want() { # is mutant $1 selected on the command line?
@@ -41,8 +45,8 @@ while IFS= read -r line; do
   what=${rest#* ;; }
   d=$work/$i
   mkdir -p "$d/orig" "$d/mut"
-  cp -r src/core "$d/orig/"
-  cp -r src/core "$d/mut/"
+  cp -r src/. "$d/orig/"
+  cp -r src/. "$d/mut/"
   name=${file#src/}
   sed -e "$script" "$file" >"$d/mut/$name"
   changed=$(diff "$file" "$d/mut/$name" | grep -c '^>')
@@ -52,17 +56,26 @@ while IFS= read -r line; do
   fi
   # Same file name in both compiles, so only the code can differ.
   # shellcheck disable=SC2086
-  (cd "$d/orig" && $cc -std=c11 -O1 -g0 -I"$root/include" -c "$name" -o x.o) 2>/dev/null
+  (cd "$d/orig" && $cc -std=c11 -O1 -g0 -I"$root/include" -I"$root/src" -c "$name" -o x.o) 2>/dev/null
   # shellcheck disable=SC2086
-  (cd "$d/mut" && $cc -std=c11 -O1 -g0 -I"$root/include" -c "$name" -o x.o) 2>/dev/null
+  (cd "$d/mut" && $cc -std=c11 -O1 -g0 -I"$root/include" -I"$root/src" -c "$name" -o x.o) 2>/dev/null
   if cmp -s "$d/orig/x.o" "$d/mut/x.o"; then
     echo "fuzz-mutant $i ($t, $what): STALE, the change does not alter the code"
     fail=$((fail + 1)); continue
   fi
   srcs=()
-  for f in "${core[@]}"; do srcs+=("$d/mut/${f#src/}"); done
-  # shellcheck disable=SC2086 # cflags is a list of flags
-  if ! $cc $cflags -Wno-error -I"$d/mut" -DFUZZ_TARGET_NAME="\"$t\"" "fuzz/$t.c" fuzz/replay.c \
+  tflags=""
+  if [ "$t" = loop ]; then
+    list=("${loop_src[@]}")
+    tflags=$loop_flags
+  else
+    list=("${core_src[@]}")
+  fi
+  for f in "${list[@]}"; do
+    case "$f" in src/*) srcs+=("$d/mut/${f#src/}") ;; *) srcs+=("$f") ;; esac
+  done
+  # shellcheck disable=SC2086 # cflags and tflags are lists of flags
+  if ! $cc $cflags $tflags -Wno-error -I"$d/mut" -DFUZZ_TARGET_NAME="\"$t\"" "fuzz/$t.c" fuzz/replay.c \
        "${srcs[@]}" -o "$d/replay" >"$d/build.log" 2>&1; then
     echo "fuzz-mutant $i ($t, $what): did not build, see $d/build.log"
     fail=$((fail + 1)); continue
@@ -76,7 +89,7 @@ while IFS= read -r line; do
   fi
   if [ "$secs" -gt 0 ]; then
     # shellcheck disable=SC2086
-    $cc $cflags -Wno-error -fsanitize=fuzzer -I"$d/mut" "fuzz/$t.c" "${srcs[@]}" -o "$d/fuzzer" \
+    $cc $cflags $tflags -Wno-error -fsanitize=fuzzer -I"$d/mut" "fuzz/$t.c" "${srcs[@]}" -o "$d/fuzzer" \
       >>"$d/build.log" 2>&1
     mkdir -p "$d/new"
     if ! ( "$d/fuzzer" -max_total_time="$secs" -artifact_prefix="$d/" "$d/new" "fuzz/corpus/$t" \

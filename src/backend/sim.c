@@ -704,7 +704,10 @@ static bool sim_next_event(const sloop_sim *sim, uint32_t *ms)
         const sloop_sim_pair *p = &sim->pairs[i];
         if ((p->state == SIM_PAIR_CONNECTING) && (p->never == 0U) && (p->loop_open != 0U)) {
             uint32_t left = sloop_tick_remaining(sim->now, p->connect_at);
-            if (!have || (left < *ms)) {
+            /* One already due resolves when next used (a polled one did in the
+             * scan); counting it would make every idle wait advance 0 ms and
+             * stop simulated time while nobody polls that descriptor. */
+            if ((left > 0U) && (!have || (left < *ms))) {
                 *ms = left;
                 have = true;
             }

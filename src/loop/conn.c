@@ -555,7 +555,10 @@ static void conn_peer_closed(sloop_loop *loop, uint32_t index)
     }
 }
 
-static conn_read_result conn_read(sloop_loop *loop, uint32_t index)
+/* to_end: read on past short reads until EAGAIN, the end, an error or the budget
+ * (edge-triggered, and after an error or hang-up event, whose cause may come
+ * only after the data still queued). */
+static conn_read_result conn_read(sloop_loop *loop, uint32_t index, bool to_end)
 {
     sloop__conn *c = &loop->conns[index];
     uint32_t budget = SLOOP_READ_BUDGET;
@@ -598,7 +601,7 @@ static conn_read_result conn_read(sloop_loop *loop, uint32_t index)
             return CONN_READ_PAUSED; /* resumed by sloop_conn_pause_read(false) */
         }
         budget -= (uint32_t)got;
-        if (((uint32_t)got < ask) && (loop->backend != SLOOP_BACKEND_EPOLL_ET)) {
+        if (((uint32_t)got < ask) && !to_end) {
             /* A short read: the buffer is empty for now. An end of stream that
              * came with the data is seen when the level-triggered backend
              * reports the socket again; edge-triggered reads go on to EAGAIN
@@ -611,7 +614,8 @@ static conn_read_result conn_read(sloop_loop *loop, uint32_t index)
 
 static void conn_read_and_carry(sloop_loop *loop, uint32_t index, bool error_seen)
 {
-    conn_read_result r = conn_read(loop, index);
+    conn_read_result r =
+        conn_read(loop, index, error_seen || (loop->backend == SLOOP_BACKEND_EPOLL_ET));
     if (r == CONN_READ_GONE) {
         return;
     }
@@ -627,7 +631,7 @@ void sloop__conn_continue_read(sloop_loop *loop, uint32_t index)
 {
     sloop__conn *c = &loop->conns[index];
     conn_set_read_pending(loop, c, false);
-    if ((c->state == SLOOP__CONN_OPEN) && (c->read_paused == 0U)) {
+    if ((c->state == SLOOP__CONN_OPEN) && (c->read_paused == 0U) && (c->close_now == 0U)) {
         conn_read_and_carry(loop, index, false);
     }
 }
@@ -667,8 +671,10 @@ void sloop__conn_event(sloop_loop *loop, uint32_t index, uint32_t flags)
         return;
     }
     /* A paused connection is still read on error or hang-up, so that it closes
-     * with its true reason instead of being reported again and again. */
-    if ((c->state == SLOOP__CONN_OPEN) &&
+     * with its true reason instead of being reported again and again. One
+     * aborted earlier in this batch (close_now) is not read: no frame follows
+     * an abort. */
+    if ((c->state == SLOOP__CONN_OPEN) && (c->close_now == 0U) &&
         ((((flags & SLOOP_READABLE) != 0U) && (c->read_paused == 0U)) ||
          ((flags & SLOOP_ERROR) != 0U))) {
         conn_read_and_carry(loop, index, (flags & SLOOP_ERROR) != 0U);
