@@ -30,57 +30,77 @@
     // The value of the big-endian number p[0 .. n).
     logic integer be_value{L}(uint8_t *p, integer n) = be_acc(0, p, n);
 
-    // be_value(p, n) for 0 <= n <= 4 written out term by term. It is not
+    // The big-endian value of p[lo .. hi) for hi - lo <= 4 (a header is at most
+    // SLOOP_FRAME_MAX_HEADER bytes), written out term by term. It is not
     // recursive, so provers see which bytes it reads even after memory changed
-    // elsewhere; lemma be_value_small ties it to be_value.
-    logic integer be_small{L}(uint8_t *p, integer n) =
-        (n <= 0) ? 0 :
-        (n == 1) ? p[0] :
-        (n == 2) ? (p[0] * 256) + p[1] :
-        (n == 3) ? (p[0] * 65536) + (p[1] * 256) + p[2] :
-                   (p[0] * 16777216) + (p[1] * 65536) + (p[2] * 256) + p[3];
+    // elsewhere; lemma be_value_range ties it to be_value.
+    logic integer be_range{L}(uint8_t *p, integer lo, integer hi) =
+        (hi - lo <= 0) ? 0 :
+        (hi - lo == 1) ? p[lo] :
+        (hi - lo == 2) ? (p[lo] * 256) + p[lo + 1] :
+        (hi - lo == 3) ? (p[lo] * 65536) + (p[lo + 1] * 256) + p[lo + 2] :
+                         (p[lo] * 16777216) + (p[lo + 1] * 65536) +
+                         (p[lo + 2] * 256) + p[lo + 3];
 
-    lemma be_value_small{L}: \forall uint8_t *p, integer n; 0 <= n <= 4 ==>
-        be_value(p, n) == be_small(p, n);
+    lemma be_value_range{L}: \forall uint8_t *p, integer n; 0 <= n <= 4 ==>
+        be_value(p, n) == be_range(p, 0, n);
 
     // Splitting off the most significant byte (used by the encoder's loop).
-    lemma be_small_front{L}: \forall uint8_t *p, integer n; 0 <= n <= 3 ==>
-        be_small(p, n + 1) == (p[0] * pow256(n)) + be_small(p + 1, n);
+    lemma be_range_front{L}: \forall uint8_t *p, integer lo, integer hi;
+        lo < hi <= lo + 4 ==>
+        be_range(p, lo, hi) == (p[lo] * pow256(hi - lo - 1)) + be_range(p, lo + 1, hi);
+
+    // Dropping the last base-256 digit of v (used by the encoder's loop).
+    lemma digit_split: \forall integer v, integer w; v >= 0 ==>
+        v * w == ((v / 256) * (256 * w)) + ((v % 256) * w);
 
     logic integer lmin(integer a, integer b) = (a < b) ? a : b;
 
     // A configuration a decoder with an assembly buffer of cap bytes can run.
+    // The predicates on values (cfg_ok, length_ok, delim_ok) carry the meaning;
+    // the ones on a decoder only read its fields. Helper contracts use the value
+    // forms, which spares the provers reasoning about memory.
+    predicate cfg_ok(integer mode, integer header_size, integer delim_len,
+                     integer max_payload, integer cap) =
+        (mode == SLOOP_FRAME_RAW && max_payload >= 1) ||
+        (mode == SLOOP_FRAME_LENGTH &&
+         (header_size == 1 || header_size == 2 || header_size == 4) &&
+         max_payload <= cap) ||
+        (mode == SLOOP_FRAME_DELIM && 1 <= delim_len <= SLOOP_FRAME_MAX_DELIM &&
+         max_payload + delim_len <= cap);
+
     predicate frame_cfg_valid{L}(sloop_frame_config *c, integer cap) =
-        (c->mode == SLOOP_FRAME_RAW && c->max_payload >= 1) ||
-        (c->mode == SLOOP_FRAME_LENGTH &&
-         (c->header_size == 1 || c->header_size == 2 || c->header_size == 4) &&
-         c->max_payload <= cap) ||
-        (c->mode == SLOOP_FRAME_DELIM &&
-         1 <= c->delim_len <= SLOOP_FRAME_MAX_DELIM &&
-         c->max_payload + c->delim_len <= cap);
+        cfg_ok(c->mode, c->header_size, c->delim_len, c->max_payload, cap);
+
+    // LENGTH: the header accumulates in length (have of size bytes so far);
+    // once it is complete the payload accumulates in buf[0 .. fill), and a frame
+    // is never left complete (it is delivered, and the state cleared, by the
+    // feed that completes it).
+    predicate length_ok(integer have, integer size, integer length, integer fill,
+                        integer max_payload, integer cap) =
+        have <= size && length < pow256(have) &&
+        (have < size ==> fill == 0) &&
+        (have == size ==> fill < length <= max_payload <= cap);
+
+    // DELIM: buf[0 .. fill) holds the frame so far, whose last match bytes are a
+    // proper prefix of the delimiter; the payload part never exceeds max_payload.
+    predicate delim_ok(integer match, integer delim_len, integer fill,
+                       integer max_payload, integer cap) =
+        match < delim_len && match <= fill && fill - match <= max_payload &&
+        fill <= max_payload + delim_len <= cap;
 
     // RAW keeps no state between feeds.
     predicate frame_raw_state{L}(sloop_frame_decoder *d) =
         d->fill == 0 && d->length == 0 && d->header_have == 0 && d->match == 0;
 
-    // LENGTH: the header accumulates in length; once it is complete the payload
-    // accumulates in buf[0 .. fill), and a frame is never left complete (it is
-    // delivered and the state cleared in the feed that completes it).
     predicate frame_length_state{L}(sloop_frame_decoder *d) =
         d->match == 0 &&
-        d->header_have <= d->cfg.header_size &&
-        d->length < pow256(d->header_have) &&
-        (d->header_have < d->cfg.header_size ==> d->fill == 0) &&
-        (d->header_have == d->cfg.header_size ==>
-            d->fill < d->length <= d->cfg.max_payload <= d->cap);
+        length_ok(d->header_have, d->cfg.header_size, d->length, d->fill,
+                  d->cfg.max_payload, d->cap);
 
-    // DELIM: buf[0 .. fill) holds the frame so far, whose last match bytes are a
-    // proper prefix of the delimiter; the payload part never exceeds max_payload.
     predicate frame_delim_state{L}(sloop_frame_decoder *d) =
         d->header_have == 0 && d->length == 0 &&
-        d->match < d->cfg.delim_len && d->match <= d->fill &&
-        d->fill - d->match <= d->cfg.max_payload &&
-        d->fill <= d->cfg.max_payload + d->cfg.delim_len <= d->cap;
+        delim_ok(d->match, d->cfg.delim_len, d->fill, d->cfg.max_payload, d->cap);
 
     // The decoder invariant: every function preserves it. A failed decoder
     // (sticky error, or a config that init rejected) refuses all input, so only
@@ -97,6 +117,10 @@
     // The caller-owned assembly buffer.
     predicate frame_buf_ok{L}(sloop_frame_decoder *d) =
         \valid(d->buf + (0 .. d->cap - 1)) && \separated(d, d->buf + (0 .. d->cap - 1));
+
+    // a[0 .. n) and b[0 .. n) hold the same bytes.
+    predicate same_bytes{L}(uint8_t *a, uint8_t *b, integer n) =
+        \forall integer j; 0 <= j < n ==> a[j] == b[j];
 
     // data[0 .. n) lies within base[0 .. size).
     predicate frame_inside(uint8_t *data, integer n, uint8_t *base, integer size) =
@@ -124,7 +148,7 @@ static uint32_t frame_min(uint32_t a, uint32_t b)
     requires \valid_read(src + (0 .. n - 1));
     requires \separated(dst + (0 .. n - 1), src + (0 .. n - 1));
     assigns dst[0 .. n - 1];
-    ensures \forall integer j; 0 <= j < n ==> dst[j] == src[j];
+    ensures same_bytes(dst, src, n);
 */
 static void frame_copy(uint8_t *dst, const uint8_t *src, uint32_t n)
 {
@@ -195,10 +219,11 @@ void sloop_frame_decoder_reset(sloop_frame_decoder *d)
     requires \separated(d, cfg);
     requires \separated(d, buf + (0 .. cap - 1));
     assigns *d;
+    // The struct assignment also copies cfg->delim[]; that member is not stated
+    // here (WP does not relate an array member across a struct copy; see
+    // proofs/frame/README.md, gaps).
     ensures d->cfg.mode == cfg->mode && d->cfg.header_size == cfg->header_size &&
             d->cfg.delim_len == cfg->delim_len && d->cfg.max_payload == cfg->max_payload;
-    ensures \forall integer i; 0 <= i < SLOOP_FRAME_MAX_DELIM ==>
-            d->cfg.delim[i] == cfg->delim[i];
     ensures d->buf == buf && d->cap == cap;
     ensures frame_inv(d) && frame_buf_ok(d);
     ensures d->fill == 0 && d->length == 0 && d->header_have == 0 && d->match == 0;
@@ -212,6 +237,9 @@ bool sloop_frame_decoder_init(sloop_frame_decoder *d, const sloop_frame_config *
 {
     bool ok = sloop_frame_config_valid(cfg, cap);
     d->cfg = *cfg;
+    /*@ assert d->cfg.mode == cfg->mode && d->cfg.header_size == cfg->header_size &&
+               d->cfg.delim_len == cfg->delim_len &&
+               d->cfg.max_payload == cfg->max_payload; */
     d->buf = buf;
     d->cap = cap;
     sloop_frame_decoder_reset(d);
@@ -308,6 +336,14 @@ static uint32_t frame_length_header(sloop_frame_decoder *d, const uint8_t *in, u
     requires \separated(d, consumed, frame, d->buf + (0 .. d->cap - 1), in + (0 .. len - 1));
     assigns *consumed, *frame, d->fill, d->length, d->header_have,
             d->buf[d->fill .. d->cap - 1];
+    // Implied by the assigns clause; stated so that callers get the values
+    // without reasoning about the (partly) assigned buffer.
+    ensures d->match == \old(d->match) && d->failed == \old(d->failed);
+    ensures d->cfg.mode == \old(d->cfg.mode) &&
+            d->cfg.header_size == \old(d->cfg.header_size) &&
+            d->cfg.delim_len == \old(d->cfg.delim_len) &&
+            d->cfg.max_payload == \old(d->cfg.max_payload) &&
+            d->cap == \old(d->cap) && d->buf == \old(d->buf);
     behavior ready:
       assumes d->fill + (len - pos) >= d->length;
       ensures \result == SLOOP_FRAME_READY;
@@ -317,16 +353,18 @@ static uint32_t frame_length_header(sloop_frame_decoder *d, const uint8_t *in, u
       ensures \old(d->fill) > 0 ==> frame->data == d->buf;
       ensures \forall integer j; 0 <= j < \old(d->fill) ==>
                 frame->data[j] == \old(d->buf[j]);
-      ensures \forall integer j; 0 <= j < frame->len - \old(d->fill) ==>
-                frame->data[\old(d->fill) + j] == in[pos + j];
+      ensures same_bytes(frame->data + \old(d->fill), in + pos, frame->len - \old(d->fill));
       ensures d->fill == 0 && d->length == 0 && d->header_have == 0;
     behavior more:
       assumes d->fill + (len - pos) < d->length;
       assigns *consumed, d->fill, d->buf[d->fill .. d->cap - 1];
       ensures \result == SLOOP_FRAME_NEED_MORE && *consumed == len;
       ensures d->fill == \old(d->fill) + (len - pos);
-      ensures \forall integer j; 0 <= j < d->fill - \old(d->fill) ==>
-                d->buf[\old(d->fill) + j] == in[pos + j];
+      // Callers see only the default assigns (WP ignores a behavior's own), so
+      // what this path leaves alone is also stated as values.
+      ensures d->length == \old(d->length) && d->header_have == \old(d->header_have);
+      ensures frame->data == \old(frame->data) && frame->len == \old(frame->len);
+      ensures same_bytes(d->buf + \old(d->fill), in + pos, d->fill - \old(d->fill));
     complete behaviors;
     disjoint behaviors;
 */
@@ -375,7 +413,16 @@ static sloop_frame_status frame_length_payload(sloop_frame_decoder *d, const uin
     requires \separated(d, consumed, frame, d->buf + (0 .. d->cap - 1), in + (0 .. len - 1));
     assigns *consumed, *frame, d->fill, d->length, d->header_have, d->failed,
             d->buf[d->fill .. d->cap - 1];
-    ensures frame_inv(d);
+    // The configuration stays; the state is that of a LENGTH decoder.
+    ensures d->cfg.mode == \old(d->cfg.mode) &&
+            d->cfg.header_size == \old(d->cfg.header_size) &&
+            d->cfg.delim_len == \old(d->cfg.delim_len) &&
+            d->cfg.max_payload == \old(d->cfg.max_payload) &&
+            d->cap == \old(d->cap) && d->buf == \old(d->buf);
+    ensures d->failed == 0 || d->failed == SLOOP_FRAME_TOO_BIG;
+    ensures d->failed == 0 ==> d->match == 0 &&
+            length_ok(d->header_have, d->cfg.header_size, d->length, d->fill,
+                      d->cfg.max_payload, d->cap);
     ensures 0 <= *consumed <= len;
     ensures \result == SLOOP_FRAME_READY ==> *consumed >= 1;
     behavior header:
@@ -399,19 +446,21 @@ static sloop_frame_status frame_length_payload(sloop_frame_decoder *d, const uin
       ensures \old(d->fill) > 0 ==> frame->data == d->buf;
       ensures \forall integer j; 0 <= j < \old(d->fill) ==>
                 frame->data[j] == \old(d->buf[j]);
-      ensures \forall integer j; 0 <= j < frame->len - \old(d->fill) ==>
-                frame->data[\old(d->fill) + j] == in[\old(hdr_need(d)) + j];
+      ensures same_bytes(frame->data + \old(d->fill), in + \old(hdr_need(d)),
+                         frame->len - \old(d->fill));
       ensures d->fill == 0 && d->length == 0 && d->header_have == 0;
     behavior body:
       assumes len >= hdr_need(d) && hdr_value(d, in) <= d->cfg.max_payload;
       assumes d->header_have + d->fill + len < d->cfg.header_size + hdr_value(d, in);
-      assigns *consumed, d->fill, d->length, d->header_have, d->buf[d->fill .. d->cap - 1];
+      assigns *consumed, *frame, d->fill, d->length, d->header_have,
+              d->buf[d->fill .. d->cap - 1];
       ensures \result == SLOOP_FRAME_NEED_MORE && *consumed == len;
+      ensures frame->data == \old(frame->data) && frame->len == \old(frame->len);
       ensures d->header_have == d->cfg.header_size;
       ensures d->length == \old(hdr_value(d, in));
       ensures d->fill == \old(d->fill + len - hdr_need(d));
-      ensures \forall integer j; 0 <= j < d->fill - \old(d->fill) ==>
-                d->buf[\old(d->fill) + j] == in[\old(hdr_need(d)) + j];
+      ensures same_bytes(d->buf + \old(d->fill), in + \old(hdr_need(d)),
+                         d->fill - \old(d->fill));
     complete behaviors;
     disjoint behaviors;
 */
@@ -458,7 +507,7 @@ static uint8_t frame_delim_advance(const sloop_frame_config *cfg, uint8_t m, uin
     /*@ loop invariant 0 <= k <= m + 1;
         loop invariant result == 0 ==>
             \forall integer kk; k < kk <= m + 1 ==> !delim_candidate(cfg, m, c, kk);
-        loop invariant result != 0 ==> result == k + 1 &&
+        loop invariant result != 0 ==> result == k + 1 && result <= m + 1 &&
             delim_candidate(cfg, m, c, result) &&
             \forall integer kk; result < kk <= m + 1 ==> !delim_candidate(cfg, m, c, kk);
         loop assigns k, result;
@@ -496,7 +545,16 @@ static uint8_t frame_delim_advance(const sloop_frame_config *cfg, uint8_t m, uin
     requires \valid(consumed) && \valid(frame);
     requires \separated(d, consumed, frame, d->buf + (0 .. d->cap - 1), in + (0 .. len - 1));
     assigns *consumed, *frame, d->fill, d->match, d->failed, d->buf[d->fill .. d->cap - 1];
-    ensures frame_inv(d);
+    // The configuration stays; the state is that of a DELIM decoder.
+    ensures d->cfg.mode == \old(d->cfg.mode) &&
+            d->cfg.header_size == \old(d->cfg.header_size) &&
+            d->cfg.delim_len == \old(d->cfg.delim_len) &&
+            d->cfg.max_payload == \old(d->cfg.max_payload) &&
+            d->cap == \old(d->cap) && d->buf == \old(d->buf);
+    ensures d->header_have == \old(d->header_have) && d->length == \old(d->length);
+    ensures d->failed == 0 || d->failed == SLOOP_FRAME_TOO_LONG;
+    ensures d->failed == 0 ==>
+            delim_ok(d->match, d->cfg.delim_len, d->fill, d->cfg.max_payload, d->cap);
     ensures 0 <= *consumed <= len;
     ensures \result == SLOOP_FRAME_NEED_MORE || \result == SLOOP_FRAME_READY ||
             \result == SLOOP_FRAME_TOO_LONG;
@@ -514,8 +572,7 @@ static uint8_t frame_delim_advance(const sloop_frame_config *cfg, uint8_t m, uin
             \forall integer j; 0 <= j < \old(d->fill) && j < frame->len ==>
                 frame->data[j] == \old(d->buf[j]);
     ensures \result == SLOOP_FRAME_READY ==>
-            \forall integer j; 0 <= j < frame->len - \old(d->fill) ==>
-                frame->data[\old(d->fill) + j] == in[j];
+            same_bytes(frame->data + \old(d->fill), in, frame->len - \old(d->fill));
 */
 static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t *in,
                                            uint32_t len, uint32_t *consumed,
@@ -606,25 +663,24 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
       ensures len == 0 ==> \result == SLOOP_FRAME_NEED_MORE;
       ensures len > 0 ==> \result == SLOOP_FRAME_READY && frame->data == in &&
                           frame->len == lmin(len, d->cfg.max_payload);
+    // The LENGTH behaviors have no assigns of their own: WP proves a call
+    // against the callee's default assigns only. frame_feed_length's behaviors
+    // carry (and prove) the finer ones.
     behavior length_header:
       assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
       assumes len < hdr_need(d);
-      assigns *consumed, d->length, d->header_have;
       ensures \result == SLOOP_FRAME_NEED_MORE;
       ensures d->header_have == \old(d->header_have) + len;
       ensures d->length == \old(be_acc(d->length, in, len));
     behavior length_too_big:
       assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
       assumes len >= hdr_need(d) && hdr_value(d, in) > d->cfg.max_payload;
-      assigns *consumed, d->length, d->header_have, d->failed;
       ensures \result == SLOOP_FRAME_TOO_BIG && d->failed == SLOOP_FRAME_TOO_BIG;
       ensures *consumed == \old(hdr_need(d));
     behavior length_ready:
       assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
       assumes len >= hdr_need(d) && hdr_value(d, in) <= d->cfg.max_payload;
       assumes d->header_have + d->fill + len >= d->cfg.header_size + hdr_value(d, in);
-      assigns *consumed, *frame, d->fill, d->length, d->header_have,
-              d->buf[d->fill .. d->cap - 1];
       ensures \result == SLOOP_FRAME_READY;
       ensures frame->len == \old(hdr_value(d, in));
       ensures *consumed == \old(hdr_need(d) + hdr_value(d, in) - d->fill);
@@ -632,20 +688,19 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
       ensures \old(d->fill) > 0 ==> frame->data == d->buf;
       ensures \forall integer j; 0 <= j < \old(d->fill) ==>
                 frame->data[j] == \old(d->buf[j]);
-      ensures \forall integer j; 0 <= j < frame->len - \old(d->fill) ==>
-                frame->data[\old(d->fill) + j] == in[\old(hdr_need(d)) + j];
+      ensures same_bytes(frame->data + \old(d->fill), in + \old(hdr_need(d)),
+                         frame->len - \old(d->fill));
       ensures d->fill == 0 && d->length == 0 && d->header_have == 0;
     behavior length_body:
       assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
       assumes len >= hdr_need(d) && hdr_value(d, in) <= d->cfg.max_payload;
       assumes d->header_have + d->fill + len < d->cfg.header_size + hdr_value(d, in);
-      assigns *consumed, d->fill, d->length, d->header_have, d->buf[d->fill .. d->cap - 1];
       ensures \result == SLOOP_FRAME_NEED_MORE;
       ensures d->header_have == d->cfg.header_size;
       ensures d->length == \old(hdr_value(d, in));
       ensures d->fill == \old(d->fill + len - hdr_need(d));
-      ensures \forall integer j; 0 <= j < d->fill - \old(d->fill) ==>
-                d->buf[\old(d->fill) + j] == in[\old(hdr_need(d)) + j];
+      ensures same_bytes(d->buf + \old(d->fill), in + \old(hdr_need(d)),
+                         d->fill - \old(d->fill));
     behavior delim:
       assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_DELIM;
       assigns *consumed, *frame, d->fill, d->match, d->failed, d->buf[d->fill .. d->cap - 1];
@@ -660,8 +715,7 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
               \forall integer j; 0 <= j < \old(d->fill) && j < frame->len ==>
                   frame->data[j] == \old(d->buf[j]);
       ensures \result == SLOOP_FRAME_READY ==>
-              \forall integer j; 0 <= j < frame->len - \old(d->fill) ==>
-                  frame->data[\old(d->fill) + j] == in[j];
+              same_bytes(frame->data + \old(d->fill), in, frame->len - \old(d->fill));
     complete behaviors;
     disjoint behaviors;
 */
@@ -704,7 +758,7 @@ sloop_frame_status sloop_frame_decoder_feed(sloop_frame_decoder *d, const uint8_
       assumes len < pow256(cfg->header_size);
       assigns out[0 .. cfg->header_size - 1], *out_len;
       ensures \result == 1 && *out_len == cfg->header_size;
-      ensures be_value(out, cfg->header_size) == len;
+      ensures be_value(out, *out_len) == len;
     behavior rejected:
       assumes cfg->mode != SLOOP_FRAME_LENGTH || len > cfg->max_payload ||
               (cfg->header_size != 1 && cfg->header_size != 2 && cfg->header_size != 4) ||
@@ -724,18 +778,28 @@ bool sloop_frame_encode_header(const sloop_frame_config *cfg, uint32_t len,
          ((cfg->header_size == 1U) && (len <= 0xFFU)))) {
         uint32_t v = len;
         uint32_t i = cfg->header_size;
-        /*@ loop invariant 0 <= i <= cfg->header_size;
+        /*@ // cfg is separated from out, so its header size is read at Pre.
+            loop invariant 0 <= i <= \at(cfg->header_size, Pre);
             loop invariant v < pow256(i);
-            loop invariant len == (v * pow256(cfg->header_size - i)) +
-                                  be_small(out + i, cfg->header_size - i);
-            loop assigns i, v, out[0 .. cfg->header_size - 1];
+            loop invariant len == (v * pow256(\at(cfg->header_size, Pre) - i)) +
+                                  be_range(out, i, \at(cfg->header_size, Pre));
+            loop assigns i, v, out[0 .. \at(cfg->header_size, Pre) - 1];
             loop variant i;
         */
         while (i > 0U) {
             i--;
             out[i] = (uint8_t)(v % 256U);
+            /*@ assert kept: len == (v * pow256(\at(cfg->header_size, Pre) - (i + 1))) +
+                    be_range(out, i + 1, \at(cfg->header_size, Pre)); */
+            /*@ assert split: be_range(out, i, \at(cfg->header_size, Pre)) ==
+                    ((v % 256) * pow256(\at(cfg->header_size, Pre) - (i + 1))) +
+                    be_range(out, i + 1, \at(cfg->header_size, Pre)); */
+            /*@ assert pow256(\at(cfg->header_size, Pre) - i) ==
+                    256 * pow256(\at(cfg->header_size, Pre) - (i + 1)); */
             v /= 256U;
         }
+        /*@ assert v == 0; */
+        /*@ assert be_range(out, 0, \at(cfg->header_size, Pre)) == len; */
         *out_len = cfg->header_size;
         ok = true;
     }

@@ -32,6 +32,11 @@ uint32_t sloop_ring_space(const sloop_ring *r)
 }
 
 /* Index of the first free byte: head + count, wrapped once. */
+/*@
+  requires ring_readable(r);
+  assigns \nothing;
+  ensures \result == ring_pos(r->head, r->cap, r->count) && \result < r->cap;
+*/
 static uint32_t ring_tail(const sloop_ring *r)
 {
     uint32_t room_to_end = r->cap - r->head;
@@ -46,9 +51,19 @@ static uint32_t ring_tail(const sloop_ring *r)
 
 /* Plain byte copy: provable where memcpy on uint8_t is not (see
  * VERIFICATION-NOTES), and compilers turn it into memcpy at -O2 anyway. */
+/*@
+  requires \valid(dst + (0 .. n - 1)) && \valid_read(src + (0 .. n - 1));
+  requires \separated(dst + (0 .. n - 1), src + (0 .. n - 1));
+  assigns dst[0 .. n - 1];
+  ensures \forall integer i; 0 <= i < n ==> dst[i] == src[i];
+*/
 static void ring_copy(uint8_t *dst, const uint8_t *src, uint32_t n)
 {
     uint32_t i;
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant \forall integer j; 0 <= j < i ==> dst[j] == src[j];
+        loop assigns i, dst[0 .. n - 1];
+        loop variant n - i; */
     for (i = 0U; i < n; i++) {
         dst[i] = src[i];
     }

@@ -26,24 +26,149 @@ typedef struct sloop_ring_view {
     uint32_t len;
 } sloop_ring_view;
 
+/*
+ * ACSL model (proved by proofs/ring, see proofs/ring/README.md).
+ *
+ * ring_inv: the storage is valid and does not overlap the ring struct, cap >= 1,
+ * head < cap and count <= cap. The ring holds count logical bytes 0 .. count-1,
+ * oldest first; logical byte i lives at physical index ring_pos(head, cap, i),
+ * which is (head + i) mod cap (lemma ring_pos_mod) written without division.
+ * ring_byte(r, i) is the value of logical byte i.
+ */
+/*@
+  logic integer ring_pos(integer head, integer cap, integer i) =
+    head + i < cap ? head + i : head + i - cap;
+
+  logic uint8_t ring_byte{L}(sloop_ring *r, integer i) = r->buf[ring_pos(r->head, r->cap, i)];
+
+  predicate ring_readable{L}(sloop_ring *r) =
+    \valid_read(r) && 1 <= r->cap && r->head < r->cap && r->count <= r->cap &&
+    \valid_read(r->buf + (0 .. r->cap - 1));
+
+  predicate ring_inv{L}(sloop_ring *r) =
+    \valid(r) && 1 <= r->cap && r->head < r->cap && r->count <= r->cap &&
+    \valid(r->buf + (0 .. r->cap - 1)) && \separated(r, r->buf + (0 .. r->cap - 1));
+
+  lemma ring_pos_range:
+    \forall integer h, c, i; 0 <= h < c && 0 <= i < c ==> 0 <= ring_pos(h, c, i) < c;
+
+  // Dropping n bytes and then reading logical byte i is reading byte n + i.
+  lemma ring_pos_shift:
+    \forall integer h, c, n, i; 0 <= h < c && 0 <= n && 0 <= i && n + i < c ==>
+      ring_pos(ring_pos(h, c, n), c, i) == ring_pos(h, c, n + i);
+
+  // Distinct logical bytes live in distinct physical bytes.
+  lemma ring_pos_injective:
+    \forall integer h, c, i, j; 0 <= h < c && 0 <= i < c && 0 <= j < c && i != j ==>
+      ring_pos(h, c, i) != ring_pos(h, c, j);
+
+  lemma ring_pos_mod:
+    \forall integer h, c, i; 0 <= h < c && 0 <= i < c ==> ring_pos(h, c, i) == (h + i) % c;
+*/
+
 /* Prepares an empty ring over buf[0 .. cap-1]. cap must be >= 1. */
+/*@
+  requires \valid(r) && 1 <= cap && \valid(buf + (0 .. cap - 1));
+  requires \separated(r, buf + (0 .. cap - 1));
+  assigns *r;
+  ensures ring_inv(r);
+  ensures r->buf == buf && r->cap == cap && r->head == 0 && r->count == 0;
+*/
 void sloop_ring_init(sloop_ring *r, uint8_t *buf, uint32_t cap);
 
 /* Empties the ring without touching its storage. */
+/*@
+  requires ring_inv(r);
+  assigns r->head, r->count;
+  ensures ring_inv(r);
+  ensures r->head == 0 && r->count == 0;
+*/
 void sloop_ring_clear(sloop_ring *r);
 
+/*@
+  requires \valid_read(r);
+  assigns \nothing;
+  ensures \result == r->count;
+*/
 uint32_t sloop_ring_count(const sloop_ring *r);
+
+/*@
+  requires ring_readable(r);
+  assigns \nothing;
+  ensures \result == r->cap - r->count;
+*/
 uint32_t sloop_ring_space(const sloop_ring *r);
 
 /* Queues all len bytes of data, or nothing when they do not fit (returns false). */
+/*@
+  requires ring_inv(r);
+  requires \valid_read(data + (0 .. len - 1));
+  requires \separated(data + (0 .. len - 1), r, r->buf + (0 .. r->cap - 1));
+  ensures ring_inv(r);
+  ensures r->buf == \old(r->buf) && r->cap == \old(r->cap) && r->head == \old(r->head);
+  behavior fits:
+    assumes len <= r->cap - r->count;
+    assigns r->count, r->buf[0 .. r->cap - 1];
+    ensures \result;
+    ensures r->count == \old(r->count) + len;
+    ensures in_order: \forall integer i; 0 <= i < len ==>
+              ring_byte(r, \old(r->count) + i) == data[i];
+    ensures old_kept: \forall integer i; 0 <= i < \old(r->count) ==>
+              ring_byte(r, i) == \old(ring_byte(r, i));
+  behavior full:
+    assumes len > r->cap - r->count;
+    assigns \nothing;
+    ensures !\result;
+  complete behaviors;
+  disjoint behaviors;
+*/
 bool sloop_ring_append(sloop_ring *r, const uint8_t *data, uint32_t len);
 
 /* Fills v[0] and v[1] with the readable bytes in order and returns how many views
  * are non-empty (0, 1 or 2). Unused views get len 0. */
+/*@
+  requires ring_readable(r);
+  requires \valid(v + (0 .. 1)) && \separated(v + (0 .. 1), r);
+  assigns v[0 .. 1];
+  ensures \result == (r->count == 0 ? 0 : (r->count <= r->cap - r->head ? 1 : 2));
+  ensures v[0].len + v[1].len == r->count;
+  ensures \result < 2 ==> v[1].len == 0;
+  ensures \result == 0 ==> v[0].len == 0;
+  ensures \result > 0 ==> v[0].len > 0;
+  ensures \result == 2 ==> v[1].len > 0;
+  ensures v[0].data == r->buf + r->head && v[1].data == r->buf;
+  ensures \valid_read(v[0].data + (0 .. v[0].len - 1));
+  ensures \valid_read(v[1].data + (0 .. v[1].len - 1));
+  ensures in_order:
+    (\forall integer i; 0 <= i < v[0].len ==>
+       v[0].data + i == r->buf + ring_pos(r->head, r->cap, i)) &&
+    (\forall integer i; 0 <= i < v[1].len ==>
+       v[1].data + i == r->buf + ring_pos(r->head, r->cap, v[0].len + i));
+*/
 uint32_t sloop_ring_views(const sloop_ring *r, sloop_ring_view v[2]);
 
 /* Drops the n oldest bytes (after they were sent). Returns false and changes
  * nothing when n exceeds the count. */
+/*@
+  requires ring_inv(r);
+  ensures ring_inv(r);
+  ensures r->buf == \old(r->buf) && r->cap == \old(r->cap);
+  behavior drop:
+    assumes n <= r->count;
+    assigns r->head, r->count;
+    ensures \result;
+    ensures r->count == \old(r->count) - n;
+    ensures advances: r->count > 0 ==> r->head == ring_pos(\old(r->head), r->cap, n);
+    ensures emptied: r->count == 0 ==> r->head == 0;
+    ensures rest_in_order: \forall integer i; 0 <= i < r->count ==>
+              ring_byte(r, i) == \old(ring_byte(r, n + i));
+  behavior too_many:
+    assumes n > r->count;
+    assigns \nothing;
+    ensures !\result;
+  complete behaviors;
+  disjoint behaviors;
+*/
 bool sloop_ring_consume(sloop_ring *r, uint32_t n);
 
 #endif

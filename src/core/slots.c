@@ -25,39 +25,29 @@ void sloop_slots_init(sloop_slots *s, uint32_t *gen, uint32_t *free_stack, uint3
         free_stack[i] = cap - 1U - i;
     }
     s->free_count = cap;
-    /* Proof only: no generation is odd, so open_count (0) is their count. */
-    /*@ ghost
-      /@ loop invariant 0 <= k <= cap;
-         loop invariant slots_odd_count(gen, k) == 0;
-         loop assigns k;
-         loop variant cap - k; @/
-      for (uint32_t k = 0U; k < cap; k++) {
-      }
-    */
 }
 
 bool sloop_slots_open(sloop_slots *s, sloop_slot_ref *ref)
 {
     bool ok = false;
-    if (s->free_count > 0U) {
-        uint32_t index;
-        s->free_count--;
-        index = s->free_stack[s->free_count];
-        s->gen[index]++;
-        /* Proof only: one more odd generation, at index (an induction over the
-         * count that the provers cannot do alone). */
-        /*@ ghost
-          /@ loop invariant 0 <= k <= s->cap;
-             loop invariant slots_odd_count(s->gen, k) ==
-                            slots_odd_count{Pre}(s->gen, k) + (k > index ? 1 : 0);
-             loop assigns k;
-             loop variant s->cap - k; @/
-          for (uint32_t k = 0U; k < s->cap; k++) {
-          }
-        */
+    uint32_t free_count = s->free_count;
+    if (free_count > 0U) {
+        /* Every read comes before the first write, which keeps the proof small. */
+        uint32_t index = s->free_stack[free_count - 1U];
+        uint32_t gen = s->gen[index] + 1U; /* even + 1: odd, no wrap */
+        /*@ assert popped_once: index < s->cap && s->gen[index] % 2 == 0 &&
+              \forall integer k; 0 <= k < free_count - 1 ==> s->free_stack[k] != index; */
+        s->gen[index] = gen;
+        s->free_count = free_count - 1U;
         s->open_count++;
         ref->index = index;
-        ref->gen = s->gen[index];
+        ref->gen = gen;
+        /*@ assert same_stack: \forall integer k; 0 <= k < s->free_count ==>
+              s->free_stack[k] == \at(s->free_stack[k], Pre); */
+        /*@ assert same_gens: \forall integer i; 0 <= i < s->cap && i != index ==>
+              s->gen[i] == \at(s->gen[i], Pre); */
+        /*@ assert was_not_stacked: \forall integer i; 0 <= i < s->cap && i != index &&
+              !slots_in_stack(s, i) ==> !slots_in_stack{Pre}(s, i); */
         ok = true;
     }
     return ok;
@@ -76,23 +66,15 @@ bool sloop_slots_close(sloop_slots *s, sloop_slot_ref ref)
          * slot is retired (generation 0 and never on the free stack again). */
         bool retire = (ref.gen == UINT32_MAX);
         s->gen[ref.index] = retire ? 0U : (ref.gen + 1U);
-        /* Proof only: one odd generation fewer, at ref.index; hence open_count
-         * >= 1 and the free stack has room. */
-        /*@ ghost
-          /@ loop invariant 0 <= k <= s->cap;
-             loop invariant slots_odd_count(s->gen, k) + (k > ref.index ? 1 : 0) ==
-                            slots_odd_count{Pre}(s->gen, k);
-             loop invariant slots_odd_count(s->gen, k) >= 0;
-             loop assigns k;
-             loop variant s->cap - k; @/
-          for (uint32_t k = 0U; k < s->cap; k++) {
-          }
-        */
-        s->open_count--;
+        s->open_count--; /* >= 1 before: ref's slot was open */
         if (!retire) {
             s->free_stack[s->free_count] = ref.index;
             s->free_count++;
         }
+        /*@ assert same_stack: \forall integer k; 0 <= k < \at(s->free_count, Pre) ==>
+              s->free_stack[k] == \at(s->free_stack[k], Pre); */
+        /*@ assert same_gens: \forall integer i; 0 <= i < s->cap && i != ref.index ==>
+              s->gen[i] == \at(s->gen[i], Pre); */
     }
     return ok;
 }

@@ -43,21 +43,29 @@ typedef struct sloop_slots {
   predicate slots_is_open{L}(sloop_slots *s, integer i) =
     0 <= i < s->cap && s->gen[i] % 2 == 1;
 
-  // The number of odd generations in g[0 .. n). Given by its two recursive
-  // equations rather than as a recursive definition: WP turns a definition into
-  // one unguarded equation that the provers unfold without end, and every goal
-  // that merely mentions the count then times out. The two axioms are the
-  // primitive recursion on n >= 0 and define exactly that one function, so they
-  // are consistent (see proofs/slots/README.md).
+  // The number of odd generations in g[0 .. n), specified by three axioms
+  // rather than by a recursive definition: the provers unfold a recursive
+  // definition (or its two equations) without end, and every goal that merely
+  // mentions the count then times out. The true count satisfies all three (so
+  // they are consistent), and they pin the count down on every state the
+  // functions below can produce: 0 after init (none), then one generation
+  // changed at a time (update). Listed and justified in proofs/slots/README.md.
   axiomatic SlotsOddCount {
     logic integer slots_odd_count{L}(uint32_t *g, integer n) reads g[0 .. n - 1];
 
-    axiom slots_odd_count_empty{L}:
-      \forall uint32_t *g, integer n; n <= 0 ==> slots_odd_count(g, n) == 0;
+    axiom slots_odd_count_range{L}:
+      \forall uint32_t *g, integer n; 0 <= n ==> 0 <= slots_odd_count(g, n) <= n;
 
-    axiom slots_odd_count_next{L}:
-      \forall uint32_t *g, integer n; n > 0 ==>
-        slots_odd_count(g, n) == slots_odd_count(g, n - 1) + (g[n - 1] % 2 == 1 ? 1 : 0);
+    axiom slots_odd_count_none{L}:
+      \forall uint32_t *g, integer n;
+        (\forall integer j; 0 <= j < n ==> g[j] % 2 == 0) ==> slots_odd_count(g, n) == 0;
+
+    axiom slots_odd_count_update{L1, L2}:
+      \forall uint32_t *g, integer n, i;
+        0 <= i < n &&
+        (\forall integer j; 0 <= j < n && j != i ==> \at(g[j], L1) == \at(g[j], L2)) ==>
+          slots_odd_count{L2}(g, n) ==
+            slots_odd_count{L1}(g, n) - \at(g[i], L1) % 2 + \at(g[i], L2) % 2;
   }
 
   predicate slots_in_stack{L}(sloop_slots *s, integer i) =
