@@ -501,6 +501,8 @@ static void lf_pause(sloop_conn h, bool paused)
 /* ---- the application: timers ---------------------------------------------------------- */
 
 static void cb_timer(sloop_loop *loop, sloop_timer t, void *user);
+static void lf_listener_op(uint8_t kind, uint8_t sel, uint8_t aux);
+static void lf_watch_op(uint8_t kind, uint8_t idx, uint8_t ev);
 
 static sloop_err lf_timer_start(uint32_t delay, uint32_t period, uint8_t purpose, bool is_stop,
                                 lf_timer **out)
@@ -744,7 +746,17 @@ static void lf_react(uint8_t r, sloop_conn c, const uint8_t *data, uint32_t len)
                              NULL);
         break;
     case R_CONNECT:
-        lf_connect((uint8_t)len, (uint8_t)(len >> 3), (uint8_t)len);
+        switch (len % 4U) {
+        case 2U: /* close a listener from a callback (its event may be in this batch) */
+            lf_listener_op(1U, (uint8_t)(len >> 2), 0U);
+            break;
+        case 3U: /* narrow or stop a watcher from a callback */
+            lf_watch_op((uint8_t)(1U + ((len >> 2) & 1U)), (uint8_t)(len >> 3), (uint8_t)(len >> 5));
+            break;
+        default:
+            lf_connect((uint8_t)len, (uint8_t)(len >> 3), (uint8_t)len);
+            break;
+        }
         break;
     case R_API_STATE:
         /* Not from inside a callback. */
@@ -1585,6 +1597,11 @@ static void lf_fault(uint8_t fsel, uint8_t k, uint8_t a, uint8_t b)
         return;
     }
     g.fault_fail = 1U;
+    if ((fn == FP_CONNECT_RESULT) && ((b & 16U) != 0U)) {
+        /* a spurious wakeup: "not decided yet", the loop keeps waiting */
+        errs[0] = SLOOP_SYS_EINPROGRESS;
+        nerr = 1U;
+    }
     if ((a % 4U) == 3U) {
         /* a burst: this call and the next ones of fn */
         uint32_t slot = g_fp.nrules;
