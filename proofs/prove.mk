@@ -1,7 +1,7 @@
 # proofs/prove.mk - Frama-C WP proofs of the pure core (included by the top Makefile).
 #
-#   make prove                 every module proofs/<m>/ that has a `files` list, one
-#                              after the other; one line per module, then
+#   make prove                 every module proofs/<m>/ that has a `files` list,
+#                              PROVE_JOBS at a time; one line per module, then
 #                              "prove: N passed, M failed" (modules)
 #   make prove PROVE_MODULES="tick ring"   only these modules
 #   make prove-mutants         apply each proofs/mutants/<m>-<name>.patch to a copy
@@ -9,18 +9,25 @@
 #                              FAILS; "prove-mutants: N passed, M failed" (patches)
 #
 # Reports: build/proofs/<m>.{log,json,csv}; mutants under build/proofs/mutants/.
-# Never more than one frama-c at a time: each target is one shell loop, so -j does
-# not parallelise it (but do not run `make -j prove prove-mutants` together).
+# PROVE_JOBS (default 2, one per core of the reference machine) modules are proved
+# at once; each frama-c runs one prover process at a time (-wp-par 1), so the
+# per-goal wall-clock timeout of proofs/run-wp keeps a full core behind it. Each
+# run works in its own temporary directory, so reports never mix. Do not run
+# `make -j prove prove-mutants` together.
 # Conventions and what each module proves: proofs/README.md.
 
 PROVE_MODULES ?= $(patsubst proofs/%/files,%,$(wildcard proofs/*/files))
+PROVE_JOBS ?= 2
 
 .PHONY: prove prove-mutants
 
 prove:
-	@pass=0; fail=0; \
+	@mkdir -p build/proofs; rm -f build/proofs/status.*; \
+	printf '%s\n' $(PROVE_MODULES) | xargs -P $(PROVE_JOBS) -I{} sh -c \
+	  'if proofs/run-wp {}; then echo ok > build/proofs/status.{}; else echo fail > build/proofs/status.{}; fi'; \
+	pass=0; fail=0; \
 	for m in $(PROVE_MODULES); do \
-	  if proofs/run-wp $$m; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi; \
+	  if [ "$$(cat build/proofs/status.$$m 2>/dev/null)" = ok ]; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi; \
 	done; \
 	echo "prove: $$pass passed, $$fail failed"; \
 	[ $$fail -eq 0 ]
