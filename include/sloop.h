@@ -179,7 +179,9 @@ sloop_err sloop_run(sloop_loop *loop);
  * readiness, dispatches it, runs due timers. */
 sloop_err sloop_run_once(sloop_loop *loop, int32_t timeout_ms);
 
-/* Makes sloop_run return after the current iteration. */
+/* Makes sloop_run return after the current iteration. The request lasts until
+ * the end of that iteration (or, made outside any iteration, until the next
+ * sloop_run or sloop_run_once starts): it never makes later waits return early. */
 void sloop_stop(sloop_loop *loop);
 
 /* Graceful shutdown: listeners close now, every connection is closed gracefully

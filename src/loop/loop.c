@@ -273,6 +273,10 @@ sloop_err sloop_run_once(sloop_loop *loop, int32_t timeout_ms)
         return SLOOP_ESTATE;
     }
     loop->in_iteration = 1U;
+    /* A stop request ends the iteration it was made in (sloop_run checks it
+     * between iterations); left set, it would turn every later wait of an
+     * application driving sloop_run_once itself into a busy poll. */
+    loop->stop_requested = 0U;
     loop->now = loop->sys->now_ms(loop->sys->ctx);
     loop_pending_run(loop);
     sloop__listeners_update(loop);

@@ -168,6 +168,55 @@ IT_CASE(api_stop_from_callback_and_no_reentry)
     SL_CHECK_OK(sloop_run(&it_loop));
 }
 
+static void count_timer(sloop_loop *loop, sloop_timer t, void *user)
+{
+    (void)loop;
+    (void)t;
+    (*(uint32_t *)user)++;
+}
+
+/* A completed shutdown (or any stop) ends the sloop_run in progress and nothing
+ * else: an application that drives the loop with sloop_run_once afterwards gets
+ * blocking waits again (no busy loop at timeout 0), and a later sloop_run runs
+ * until its own stop or until nothing is left. */
+IT_CASE(api_stop_request_ends_with_its_iteration)
+{
+    static it_rec srv;
+    sloop_timer t;
+    uint32_t fired = 0U;
+    uint32_t iterations = 0U;
+    it_rec_reset(&srv);
+    SL_CHECK(start_server(&it_record_handler, &srv));
+    SL_CHECK_OK(sloop_shutdown(&it_loop, 100U));
+    /* Nothing to drain: the shutdown completes in this manual iteration. */
+    SL_CHECK_OK(sloop_run_once(&it_loop, 0));
+    SL_CHECK_EQ(sloop_slots_open_count(&it_loop.listener_slots), 0);
+    SL_CHECK_EQ(it_loop.shutting_down, 0);
+    /* The next manual iterations wait for the timer instead of polling. */
+    SL_CHECK_OK(sloop_timer_start(&it_loop, 30U, 0U, count_timer, &fired, &t));
+    while ((fired == 0U) && (iterations < 1000U)) {
+        SL_CHECK_OK(sloop_run_once(&it_loop, -1));
+        iterations++;
+    }
+    SL_CHECK_EQ(fired, 1);
+    SL_CHECK(iterations <= 3U);
+    /* A stop from a callback of a manual iteration does not outlive it either. */
+    sloop_stop(&it_loop);
+    SL_CHECK_OK(sloop_timer_start(&it_loop, 20U, 0U, count_timer, &fired, &t));
+    SL_CHECK_OK(sloop_run_once(&it_loop, 0));
+    iterations = 0U;
+    while ((fired == 1U) && (iterations < 1000U)) {
+        SL_CHECK_OK(sloop_run_once(&it_loop, -1));
+        iterations++;
+    }
+    SL_CHECK_EQ(fired, 2);
+    SL_CHECK(iterations <= 3U);
+    /* sloop_run after all that runs until its timer fired and nothing is left. */
+    SL_CHECK_OK(sloop_timer_start(&it_loop, 10U, 0U, count_timer, &fired, &t));
+    SL_CHECK_OK(sloop_run(&it_loop));
+    SL_CHECK_EQ(fired, 3);
+}
+
 /* ---- Misuse ------------------------------------------------------------------------------ */
 
 static void noop_timer(sloop_loop *loop, sloop_timer t, void *user)
@@ -455,6 +504,7 @@ static const sl_test tests[] = {
     IT_ENTRIES(api_init_on_dirty_memory),
     IT_ENTRIES(api_send_full_is_all_or_nothing),
     IT_ENTRIES(api_stop_from_callback_and_no_reentry),
+    IT_ENTRIES(api_stop_request_ends_with_its_iteration),
     IT_ENTRIES(api_init_misuse),
     IT_ENTRIES(api_null_and_bad_arguments),
     IT_ENTRIES(api_stale_and_closing_handles),
