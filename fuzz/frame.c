@@ -18,6 +18,16 @@
  *     lies wholly inside the fed input is returned in place; NEED_MORE consumes
  *     everything; sloop_frame_decoder_in_frame() matches the reference after every
  *     feed; errors are sticky (same status, nothing consumed) until reset.
+ *  5. One-shot fixed-length frames (sloop_frame_decoder_expect), when [8] bit 7 is
+ *     set: after frame number first, first + step, first + 2*step, ... both the
+ *     real decoder and the reference call expect(n) with n drawn from 0 ..
+ *     max_payload + 1 (so 0 and too-big values are refused); the reference
+ *     accepts exactly when n is 1 .. max_payload and fits the buffer, and the
+ *     real decoder's answer must agree. An accepted expect makes the next n
+ *     stream bytes one frame in every mode, so the checks of 2 and 3 (chunking
+ *     invariance, in place, in_frame) cover expected frames too. While in_frame
+ *     (a partial frame or a pending expect) and after an error, expect must be
+ *     refused and change nothing.
  *  4. LENGTH round trip: payload lengths <= max_payload + 1 are encoded with
  *     sloop_frame_encode_header() (accepted exactly when they should be; a refusal
  *     writes nothing), concatenated with their payloads, and decoded in chunks: the
@@ -31,8 +41,11 @@
  *   [3..6]  delimiter bytes
  *   [7..8]  max_payload = [7] + 256 * ([8] & 15); ([8] >> 4) & 7 = cap slack: the
  *           assembly buffer is (minimum for the config) - 1 + slack bytes, so a
- *           slack of 0 makes the config invalid for it
- *   [9..12] an extreme max_payload for the config-validity checks
+ *           slack of 0 makes the config invalid for it; [8] & 0x80: expect ops
+ *           on (then RAW's minimum buffer is max_payload, else 0)
+ *   [9..12] an extreme max_payload for the config-validity checks; with expect
+ *           ops on also their plan: first = 1 + (alt & 7), step = 1 + ((alt >> 3)
+ *           & 3), n for the k-th frame = ((alt >> 5) + 13 * k) % (max_payload + 2)
  *   [13]    plan length k = value % 17 (0: the stream is fed as one chunk)
  *   [..k]   chunk sizes, used cyclically; 0 feeds an empty chunk
  *   [rest]  the stream (at most FRAME_MAX_STREAM bytes)
@@ -71,6 +84,16 @@ typedef struct frame_plan {
     const uint8_t *p;
     uint32_t k;
 } frame_plan;
+
+/* When to call sloop_frame_decoder_expect, and with what (property 5). */
+typedef struct frame_xplan {
+    bool on;
+    uint32_t first; /* after this many frames (>= 1) */
+    uint32_t step;  /* then every step frames (>= 1) */
+    uint32_t seed;  /* n for the k-th frame: (seed + 13 * k) % (max_payload + 2) */
+} frame_xplan;
+
+static const frame_xplan g_no_expect = { false, 1U, 1U, 0U };
 
 typedef struct frame_chunker {
     frame_plan plan;
@@ -191,6 +214,24 @@ static void compare_traces(const frame_trace *ref, const frame_trace *got, bool 
 
 /* ---- the reference ------------------------------------------------------------ */
 
+/* Whether an expect is due once `frames` frames have been delivered, and its n. */
+static bool xplan_due(const frame_xplan *x, uint32_t frames, const sloop_frame_config *cfg,
+                      uint32_t *n)
+{
+    if (!x->on || (frames < x->first) || (((frames - x->first) % x->step) != 0U)) {
+        return false;
+    }
+    *n = (uint32_t)(((uint64_t)x->seed + (13U * (uint64_t)frames)) %
+                    ((uint64_t)cfg->max_payload + 2U));
+    return true;
+}
+
+/* The reference's answer to expect(n) at a frame boundary (never inside a frame). */
+static bool ref_expect_ok(const sloop_frame_config *cfg, uint32_t cap, uint32_t n)
+{
+    return (n >= 1U) && (n <= cfg->max_payload) && (n <= cap);
+}
+
 static bool ref_config_valid(const sloop_frame_config *c, uint32_t cap)
 {
     bool ok;
@@ -210,14 +251,31 @@ static bool ref_config_valid(const sloop_frame_config *c, uint32_t cap)
 
 /* Decodes s[0 .. n) one byte at a time. RAW frames depend on the chunks, so RAW
  * follows the plan; the other modes ignore it. After an error the reference starts
- * a new frame at the next byte. Fills g_in_frame[0 .. n]. */
-static void ref_decode(const sloop_frame_config *cfg, const uint8_t *s, uint32_t n,
-                       const frame_plan *plan, frame_trace *t)
+ * a new frame at the next byte. An accepted expect makes the next xn bytes one
+ * frame, in every mode. Fills g_in_frame[0 .. n]. */
+static void ref_decode(const sloop_frame_config *cfg, uint32_t cap, const uint8_t *s,
+                       uint32_t n, const frame_plan *plan, const frame_xplan *x,
+                       frame_trace *t)
 {
     uint32_t start = 0U; /* where the current frame began */
     uint32_t hdr_have = 0U;
     uint64_t hdr_val = 0U;
+    uint32_t frames = 0U;
+    uint32_t xleft = 0U; /* bytes of an expected frame still to come; 0: none */
+    uint32_t xn = 0U;
     uint32_t i;
+
+/* After each frame: count it and maybe expect, as real_decode does. */
+#define REF_FRAME_DONE(at)                                                                 \
+    do {                                                                                   \
+        uint32_t want_;                                                                    \
+        frames++;                                                                          \
+        if (xplan_due(x, frames, cfg, &want_) && ref_expect_ok(cfg, cap, want_)) {         \
+            xleft = want_;                                                                 \
+            xn = want_;                                                                    \
+            start = (at);                                                                  \
+        }                                                                                  \
+    } while (0)
 
     trace_reset(t);
     memset(g_in_frame, 0, (size_t)n + 1U);
@@ -230,20 +288,42 @@ static void ref_decode(const sloop_frame_config *cfg, const uint8_t *s, uint32_t
             uint32_t off = 0U;
             while (off < size) {
                 uint32_t take = size - off;
-                if (take > cfg->max_payload) {
-                    take = cfg->max_payload;
+                if (xleft > 0U) {
+                    if (take > xleft) {
+                        take = xleft;
+                    }
+                    xleft -= take;
+                    off += take;
+                    if (xleft == 0U) {
+                        (void)trace_frame(t, &s[start], xn, start, pos + off);
+                        REF_FRAME_DONE(pos + off);
+                    }
+                } else {
+                    if (take > cfg->max_payload) {
+                        take = cfg->max_payload;
+                    }
+                    (void)trace_frame(t, &s[pos + off], take, pos + off, pos + off + take);
+                    off += take;
+                    REF_FRAME_DONE(pos + off);
                 }
-                (void)trace_frame(t, &s[pos + off], take, pos + off, pos + off + take);
-                off += take;
+                g_in_frame[pos + off] = (xleft > 0U) ? 1U : 0U;
             }
             pos += size;
         }
+        t->in_frame_end = (xleft > 0U);
         return;
     }
 
     for (i = 0U; i < n; i++) {
         uint32_t end = i + 1U;
-        if (cfg->mode == SLOOP_FRAME_LENGTH) {
+        if (xleft > 0U) {
+            xleft--;
+            if (xleft == 0U) {
+                (void)trace_frame(t, &s[start], xn, start, end);
+                start = end;
+                REF_FRAME_DONE(end);
+            }
+        } else if (cfg->mode == SLOOP_FRAME_LENGTH) {
             if (hdr_have < cfg->header_size) {
                 hdr_val = (hdr_val * 256U) + s[i];
                 hdr_have++;
@@ -257,6 +337,7 @@ static void ref_decode(const sloop_frame_config *cfg, const uint8_t *s, uint32_t
                         (void)trace_frame(t, &s[end], 0U, start, end);
                         start = end;
                         hdr_have = 0U;
+                        REF_FRAME_DONE(end);
                     } else {
                         /* payload follows */
                     }
@@ -266,6 +347,7 @@ static void ref_decode(const sloop_frame_config *cfg, const uint8_t *s, uint32_t
                 start = end;
                 hdr_have = 0U;
                 hdr_val = 0U;
+                REF_FRAME_DONE(end);
             } else {
                 /* more payload to come */
             }
@@ -275,6 +357,7 @@ static void ref_decode(const sloop_frame_config *cfg, const uint8_t *s, uint32_t
             if ((cur >= dl) && (memcmp(&s[end - dl], cfg->delim, dl) == 0)) {
                 (void)trace_frame(t, &s[start], cur - dl, start, end);
                 start = end;
+                REF_FRAME_DONE(end);
             } else {
                 /* k = longest tail of the current frame that could still begin the
                  * delimiter; the payload is then at least cur - k bytes. */
@@ -288,9 +371,10 @@ static void ref_decode(const sloop_frame_config *cfg, const uint8_t *s, uint32_t
                 }
             }
         }
-        g_in_frame[end] = (start != end) ? 1U : 0U;
+        g_in_frame[end] = ((start != end) || (xleft > 0U)) ? 1U : 0U;
     }
-    t->in_frame_end = (start != n);
+    t->in_frame_end = (start != n) || (xleft > 0U);
+#undef REF_FRAME_DONE
 }
 
 /* ---- the real decoder ----------------------------------------------------------- */
@@ -315,12 +399,14 @@ static void check_sticky(sloop_frame_decoder *d, sloop_frame_status st, const ui
  * events, and checks the per-feed properties against g_in_frame (filled by
  * ref_decode on the same stream). After an error: sticky check, reset, go on. */
 static void real_decode(const sloop_frame_config *cfg, uint32_t cap, const uint8_t *s,
-                        uint32_t n, const frame_plan *plan, frame_trace *t)
+                        uint32_t n, const frame_plan *plan, const frame_xplan *x,
+                        frame_trace *t)
 {
     sloop_frame_decoder d;
     frame_chunker ch;
     uint8_t *buf = malloc(cap); /* exact size: ASan sees any overrun */
     uint32_t pos = 0U;
+    uint32_t frames = 0U;
     bool first = true;
 
     FUZZ_CHECK(cap == 0U || buf != NULL);
@@ -353,16 +439,30 @@ static void real_decode(const sloop_frame_config *cfg, uint32_t cap, const uint8
                 FUZZ_CHECK(in_slice || within(fr.data, fr.len, buf, cap));
                 e = trace_frame(t, fr.data, fr.len, pos + off, at);
                 e->in_place = in_slice;
+                frames++;
+                {
+                    uint32_t want = 0U;
+                    if (xplan_due(x, frames, cfg, &want)) {
+                        FUZZ_CHECK_EQ(sloop_frame_decoder_expect(&d, want),
+                                      ref_expect_ok(cfg, cap, want));
+                    }
+                }
                 FUZZ_CHECK_EQ(sloop_frame_decoder_in_frame(&d), g_in_frame[at]);
                 off += consumed;
             } else if (st == SLOOP_FRAME_NEED_MORE) {
                 FUZZ_CHECK_EQ(consumed, len);
                 FUZZ_CHECK_EQ(sloop_frame_decoder_in_frame(&d), g_in_frame[at]);
+                if (g_in_frame[at] != 0U) {
+                    /* Inside a frame (or an expect pending): refused, no change. */
+                    FUZZ_CHECK(!sloop_frame_decoder_expect(&d, 1U));
+                    FUZZ_CHECK(sloop_frame_decoder_in_frame(&d));
+                }
                 break;
             } else if (((st == SLOOP_FRAME_TOO_BIG) && (cfg->mode == SLOOP_FRAME_LENGTH)) ||
                        ((st == SLOOP_FRAME_TOO_LONG) && (cfg->mode == SLOOP_FRAME_DELIM))) {
                 FUZZ_CHECK(consumed >= 1U);
                 trace_error(t, st, at);
+                FUZZ_CHECK(!sloop_frame_decoder_expect(&d, 1U)); /* sticky error */
                 check_sticky(&d, st, &in[consumed], len - consumed);
                 sloop_frame_decoder_reset(&d);
                 FUZZ_CHECK(!sloop_frame_decoder_in_frame(&d));
@@ -409,32 +509,37 @@ static void check_unusable(const sloop_frame_config *cfg, uint32_t cap, const ui
         sloop_frame_status st = sloop_frame_decoder_feed(&d, s, n, &consumed, &fr);
         FUZZ_CHECK((st == SLOOP_FRAME_TOO_BIG) || (st == SLOOP_FRAME_TOO_LONG));
         FUZZ_CHECK_EQ(consumed, 0U);
+        FUZZ_CHECK(!sloop_frame_decoder_expect(&d, 1U));
         sloop_frame_decoder_reset(&d);
     }
     free(buf);
 }
 
 static void check_decode(const sloop_frame_config *cfg, uint32_t cap, const uint8_t *s,
-                         uint32_t n, const frame_plan *plan)
+                         uint32_t n, const frame_plan *plan, const frame_xplan *x)
 {
     static const frame_plan whole = { NULL, 0U };
 
-    ref_decode(cfg, s, n, &whole, &g_ref_whole);
-    real_decode(cfg, cap, s, n, &whole, &g_real_whole);
+    ref_decode(cfg, cap, s, n, &whole, x, &g_ref_whole);
+    real_decode(cfg, cap, s, n, &whole, x, &g_real_whole);
     compare_traces(&g_ref_whole, &g_real_whole, true);
 
     if (cfg->mode == SLOOP_FRAME_RAW) {
-        /* g_in_frame is all zeros in RAW mode, whatever the plan. */
-        ref_decode(cfg, s, n, plan, &g_ref);
-        real_decode(cfg, cap, s, n, plan, &g_real);
+        /* RAW frames depend on the plan: g_in_frame is refilled for it. */
+        ref_decode(cfg, cap, s, n, plan, x, &g_ref);
+        real_decode(cfg, cap, s, n, plan, x, &g_real);
         compare_traces(&g_ref, &g_real, true);
-        FUZZ_CHECK_EQ(g_real.nbytes, n);
-        FUZZ_CHECK(n == 0U || memcmp(g_real.bytes, s, n) == 0);
-        FUZZ_CHECK_EQ(g_real_whole.nbytes, n);
-        FUZZ_CHECK(n == 0U || memcmp(g_real_whole.bytes, s, n) == 0);
+        /* The frames concatenate to the stream, but for an expected frame
+         * still incomplete at its end. */
+        FUZZ_CHECK(g_real.nbytes <= n && g_real_whole.nbytes <= n);
+        FUZZ_CHECK(g_real.nbytes == 0U || memcmp(g_real.bytes, s, g_real.nbytes) == 0);
+        FUZZ_CHECK(g_real_whole.nbytes == 0U ||
+                   memcmp(g_real_whole.bytes, s, g_real_whole.nbytes) == 0);
+        FUZZ_CHECK(g_real.in_frame_end || g_real.nbytes == n);
+        FUZZ_CHECK(g_real_whole.in_frame_end || g_real_whole.nbytes == n);
     } else {
         /* The reference ignores chunking here: chunked must equal whole. */
-        real_decode(cfg, cap, s, n, plan, &g_real);
+        real_decode(cfg, cap, s, n, plan, x, &g_real);
         compare_traces(&g_ref_whole, &g_real, true);
         compare_traces(&g_real_whole, &g_real, false);
     }
@@ -482,9 +587,9 @@ static void check_roundtrip(const sloop_frame_config *cfg, uint32_t cap, const u
         enc_len += hs + len;
     }
 
-    ref_decode(cfg, g_enc, enc_len, plan, &g_ref);
+    ref_decode(cfg, cap, g_enc, enc_len, plan, &g_no_expect, &g_ref);
     compare_traces(&g_expect, &g_ref, false);
-    real_decode(cfg, cap, g_enc, enc_len, plan, &g_real);
+    real_decode(cfg, cap, g_enc, enc_len, plan, &g_no_expect, &g_real);
     compare_traces(&g_expect, &g_real, true);
 }
 
@@ -547,6 +652,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t cap;
     uint32_t alt;
     frame_plan plan;
+    frame_xplan x;
     uint32_t n;
 
     memset(&cfg, 0, sizeof cfg);
@@ -565,7 +671,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     b = fuzz_u8(&in);
     cfg.max_payload += 256U * (b & 15U);
     slack = (b >> 4) & 7U;
+    x.on = (b & 0x80U) != 0U;
     alt = fuzz_u32(&in);
+    x.first = 1U + (alt & 7U);
+    x.step = 1U + ((alt >> 3) & 3U);
+    x.seed = alt >> 5;
     plan.k = fuzz_u8(&in) % 17U;
     plan.p = in.p;
     if (plan.k > fuzz_left(&in)) {
@@ -578,7 +688,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The smallest assembly buffer the config may have, then the slack. */
     need = cfg.max_payload;
     if (cfg.mode == SLOOP_FRAME_RAW) {
-        need = 0U;
+        need = x.on ? cfg.max_payload : 0U; /* RAW uses the buffer only for expect */
     } else if (cfg.mode == SLOOP_FRAME_DELIM) {
         need += cfg.delim_len;
     } else {
@@ -593,7 +703,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_unusable(&cfg, cap, in.p, n);
         return 0;
     }
-    check_decode(&cfg, cap, in.p, n, &plan);
+    check_decode(&cfg, cap, in.p, n, &plan, &x);
     if (cfg.mode == SLOOP_FRAME_LENGTH) {
         check_roundtrip(&cfg, cap, in.p, n, &plan);
     }

@@ -226,6 +226,17 @@ sloop_err sloop_conn_abort(sloop_loop *loop, sloop_conn conn);
  * transmit buffer is empty, so a server can pause when its replies back up and
  * resume there. Idle and slow-peer timeouts keep running. */
 sloop_err sloop_conn_pause_read(sloop_loop *loop, sloop_conn conn, bool paused);
+/* One-shot fixed-length frame: the next frame on_frame gets for this connection
+ * is exactly the next n bytes received, whatever the framing mode (no header, no
+ * delimiter); the configured framing resumes after it. Typically called from
+ * on_frame: an HTTP head arrived and a body of Content-Length n follows. Bytes
+ * already received after the current frame (in the same read) are decoded under
+ * the new expectation. The expected frame counts as started at once, so
+ * frame_timeout_ms bounds the wait for all n bytes. SLOOP_ESTALE: stale handle;
+ * SLOOP_EINVAL: n == 0 or n > framing.max_payload; SLOOP_ESTATE: the connection
+ * is not open (connecting or closing), or the decoder is inside a frame
+ * (a partial frame received outside on_frame, or an expect already pending). */
+sloop_err sloop_conn_expect(sloop_loop *loop, sloop_conn conn, uint32_t n);
 /* Bytes queued and free in the transmit buffer. */
 sloop_err sloop_conn_tx_queued(sloop_loop *loop, sloop_conn conn, uint32_t *queued,
                                uint32_t *space);

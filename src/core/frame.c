@@ -102,6 +102,16 @@
         d->header_have == 0 && d->length == 0 &&
         delim_ok(d->match, d->cfg.delim_len, d->fill, d->cfg.max_payload, d->cap);
 
+    // An expected frame (sloop_frame_decoder_expect) of length bytes, whatever
+    // the mode: buf[0 .. fill) holds its first bytes; it fits max_payload and
+    // the buffer; no header or delimiter is under way.
+    predicate expect_ok(integer fill, integer length, integer max_payload, integer cap) =
+        fill < length && length <= max_payload && length <= cap;
+
+    predicate frame_expect_state{L}(sloop_frame_decoder *d) =
+        d->header_have == 0 && d->match == 0 &&
+        expect_ok(d->fill, d->length, d->cfg.max_payload, d->cap);
+
     // The decoder invariant: every function preserves it. A failed decoder
     // (sticky error, or a config that init rejected) refuses all input, so only
     // its status code matters.
@@ -110,9 +120,12 @@
          d->failed == SLOOP_FRAME_TOO_LONG) &&
         (d->failed == 0 ==>
             frame_cfg_valid(&d->cfg, d->cap) &&
-            (d->cfg.mode == SLOOP_FRAME_RAW ==> frame_raw_state(d)) &&
-            (d->cfg.mode == SLOOP_FRAME_LENGTH ==> frame_length_state(d)) &&
-            (d->cfg.mode == SLOOP_FRAME_DELIM ==> frame_delim_state(d)));
+            (d->expecting != 0 ==> frame_expect_state(d)) &&
+            (d->expecting == 0 && d->cfg.mode == SLOOP_FRAME_RAW ==> frame_raw_state(d)) &&
+            (d->expecting == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH ==>
+                frame_length_state(d)) &&
+            (d->expecting == 0 && d->cfg.mode == SLOOP_FRAME_DELIM ==>
+                frame_delim_state(d)));
 
     // The caller-owned assembly buffer.
     predicate frame_buf_ok{L}(sloop_frame_decoder *d) =
@@ -195,8 +208,9 @@ bool sloop_frame_config_valid(const sloop_frame_config *cfg, uint32_t cap)
  * error would let the next feed overrun buf (LENGTH or DELIM with max_payload
  * above cap) or read past cfg.delim (delim_len above 4). */
 /*@ requires \valid(d);
-    assigns d->fill, d->length, d->header_have, d->match, d->failed;
+    assigns d->fill, d->length, d->header_have, d->match, d->failed, d->expecting;
     ensures d->fill == 0 && d->length == 0 && d->header_have == 0 && d->match == 0;
+    ensures d->expecting == 0;
     ensures frame_cfg_valid(&d->cfg, d->cap) ==> d->failed == 0;
     ensures !frame_cfg_valid(&d->cfg, d->cap) ==> d->failed == SLOOP_FRAME_TOO_BIG;
     ensures frame_inv(d);
@@ -207,6 +221,7 @@ void sloop_frame_decoder_reset(sloop_frame_decoder *d)
     d->length = 0U;
     d->header_have = 0U;
     d->match = 0U;
+    d->expecting = 0U;
     if (sloop_frame_config_valid(&d->cfg, d->cap)) {
         d->failed = 0U;
     } else {
@@ -227,6 +242,7 @@ void sloop_frame_decoder_reset(sloop_frame_decoder *d)
     ensures d->buf == buf && d->cap == cap;
     ensures frame_inv(d) && frame_buf_ok(d);
     ensures d->fill == 0 && d->length == 0 && d->header_have == 0 && d->match == 0;
+    ensures d->expecting == 0;
     ensures \result == 0 || \result == 1;
     ensures \result == 1 <==> \old(frame_cfg_valid(cfg, cap));
     ensures \result == 1 ==> d->failed == 0;
@@ -253,11 +269,41 @@ bool sloop_frame_decoder_init(sloop_frame_decoder *d, const sloop_frame_config *
 /*@ requires \valid_read(d);
     assigns \nothing;
     ensures \result == 0 || \result == 1;
-    ensures \result == 1 <==> (d->fill > 0 || d->header_have > 0);
+    ensures \result == 1 <==> (d->fill > 0 || d->header_have > 0 || d->expecting != 0);
 */
 bool sloop_frame_decoder_in_frame(const sloop_frame_decoder *d)
 {
-    return (d->fill > 0U) || (d->header_have > 0U);
+    return (d->fill > 0U) || (d->header_have > 0U) || (d->expecting != 0U);
+}
+
+/* The expected frame is then fed like a LENGTH payload whose header is complete
+ * (frame_length_payload with length = n), which is what makes it zero copy when
+ * it lies in one chunk and bounded by the buffer otherwise. */
+/*@ requires \valid(d) && frame_inv(d);
+    ensures frame_inv(d);
+    ensures \result == 0 || \result == 1;
+    behavior accept:
+      assumes d->failed == 0 && d->fill == 0 && d->header_have == 0 && d->expecting == 0;
+      assumes 0 < n && n <= d->cfg.max_payload && n <= d->cap;
+      assigns d->length, d->expecting;
+      ensures \result == 1 && d->expecting == 1 && d->length == n;
+    behavior refuse:
+      assumes d->failed != 0 || d->fill != 0 || d->header_have != 0 || d->expecting != 0 ||
+              n == 0 || n > d->cfg.max_payload || n > d->cap;
+      assigns \nothing;
+      ensures \result == 0;
+    complete behaviors;
+    disjoint behaviors;
+*/
+bool sloop_frame_decoder_expect(sloop_frame_decoder *d, uint32_t n)
+{
+    bool ok = (d->failed == 0U) && !sloop_frame_decoder_in_frame(d) && (n > 0U) &&
+              (n <= d->cfg.max_payload) && (n <= d->cap);
+    if (ok) {
+        d->length = n;
+        d->expecting = 1U;
+    }
+    return ok;
 }
 
 /* RAW: the next chunk of at most max_payload bytes, in place. */
@@ -328,7 +374,7 @@ static uint32_t frame_length_header(sloop_frame_decoder *d, const uint8_t *in, u
  * from in[pos .. len) up to the end of the frame. A payload lying wholly in this
  * chunk is delivered in place; otherwise it accumulates in buf. */
 /*@ requires \valid(d) && frame_buf_ok(d);
-    requires d->fill <= d->length <= d->cfg.max_payload <= d->cap;
+    requires d->fill <= d->length <= d->cfg.max_payload && d->length <= d->cap;
     requires (pos >= 1 && d->fill == 0) || d->fill < d->length;
     requires pos <= len;
     requires \valid_read(in + (0 .. len - 1));
@@ -339,6 +385,7 @@ static uint32_t frame_length_header(sloop_frame_decoder *d, const uint8_t *in, u
     // Implied by the assigns clause; stated so that callers get the values
     // without reasoning about the (partly) assigned buffer.
     ensures d->match == \old(d->match) && d->failed == \old(d->failed);
+    ensures d->expecting == \old(d->expecting);
     ensures d->cfg.mode == \old(d->cfg.mode) &&
             d->cfg.header_size == \old(d->cfg.header_size) &&
             d->cfg.delim_len == \old(d->cfg.delim_len) &&
@@ -640,7 +687,7 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
     requires \valid(consumed) && \valid(frame);
     requires \separated(d, consumed, frame, d->buf + (0 .. d->cap - 1), in + (0 .. len - 1));
     assigns *consumed, *frame, d->fill, d->length, d->header_have, d->match, d->failed,
-            d->buf[0 .. d->cap - 1];
+            d->expecting, d->buf[0 .. d->cap - 1];
     ensures frame_inv(d);
     ensures 0 <= *consumed <= len;
     ensures \result == SLOOP_FRAME_NEED_MORE || \result == SLOOP_FRAME_READY ||
@@ -658,7 +705,7 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
       assigns *consumed;
       ensures \result == \old(d->failed) && *consumed == 0;
     behavior raw:
-      assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_RAW;
+      assumes d->failed == 0 && d->expecting == 0 && d->cfg.mode == SLOOP_FRAME_RAW;
       assigns *consumed, *frame;
       ensures len == 0 ==> \result == SLOOP_FRAME_NEED_MORE;
       ensures len > 0 ==> \result == SLOOP_FRAME_READY && frame->data == in &&
@@ -667,18 +714,18 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
     // against the callee's default assigns only. frame_feed_length's behaviors
     // carry (and prove) the finer ones.
     behavior length_header:
-      assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
+      assumes d->failed == 0 && d->expecting == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
       assumes len < hdr_need(d);
       ensures \result == SLOOP_FRAME_NEED_MORE;
       ensures d->header_have == \old(d->header_have) + len;
       ensures d->length == \old(be_acc(d->length, in, len));
     behavior length_too_big:
-      assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
+      assumes d->failed == 0 && d->expecting == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
       assumes len >= hdr_need(d) && hdr_value(d, in) > d->cfg.max_payload;
       ensures \result == SLOOP_FRAME_TOO_BIG && d->failed == SLOOP_FRAME_TOO_BIG;
       ensures *consumed == \old(hdr_need(d));
     behavior length_ready:
-      assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
+      assumes d->failed == 0 && d->expecting == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
       assumes len >= hdr_need(d) && hdr_value(d, in) <= d->cfg.max_payload;
       assumes d->header_have + d->fill + len >= d->cfg.header_size + hdr_value(d, in);
       ensures \result == SLOOP_FRAME_READY;
@@ -692,7 +739,7 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
                          frame->len - \old(d->fill));
       ensures d->fill == 0 && d->length == 0 && d->header_have == 0;
     behavior length_body:
-      assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
+      assumes d->failed == 0 && d->expecting == 0 && d->cfg.mode == SLOOP_FRAME_LENGTH;
       assumes len >= hdr_need(d) && hdr_value(d, in) <= d->cfg.max_payload;
       assumes d->header_have + d->fill + len < d->cfg.header_size + hdr_value(d, in);
       ensures \result == SLOOP_FRAME_NEED_MORE;
@@ -702,7 +749,7 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
       ensures same_bytes(d->buf + \old(d->fill), in + \old(hdr_need(d)),
                          d->fill - \old(d->fill));
     behavior delim:
-      assumes d->failed == 0 && d->cfg.mode == SLOOP_FRAME_DELIM;
+      assumes d->failed == 0 && d->expecting == 0 && d->cfg.mode == SLOOP_FRAME_DELIM;
       assigns *consumed, *frame, d->fill, d->match, d->failed, d->buf[d->fill .. d->cap - 1];
       ensures \result == SLOOP_FRAME_NEED_MORE || \result == SLOOP_FRAME_READY ||
               \result == SLOOP_FRAME_TOO_LONG;
@@ -716,6 +763,26 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
                   frame->data[j] == \old(d->buf[j]);
       ensures \result == SLOOP_FRAME_READY ==>
               same_bytes(frame->data + \old(d->fill), in, frame->len - \old(d->fill));
+    // An expected frame, whatever the mode: the next length bytes.
+    behavior expect_ready:
+      assumes d->failed == 0 && d->expecting != 0;
+      assumes d->fill + len >= d->length;
+      ensures \result == SLOOP_FRAME_READY;
+      ensures frame->len == \old(d->length);
+      ensures *consumed == \old(d->length - d->fill);
+      ensures \old(d->fill) == 0 ==> frame->data == in;
+      ensures \old(d->fill) > 0 ==> frame->data == d->buf;
+      ensures \forall integer j; 0 <= j < \old(d->fill) ==>
+                frame->data[j] == \old(d->buf[j]);
+      ensures same_bytes(frame->data + \old(d->fill), in, frame->len - \old(d->fill));
+      ensures d->expecting == 0 && d->fill == 0 && d->length == 0 && d->header_have == 0;
+    behavior expect_more:
+      assumes d->failed == 0 && d->expecting != 0;
+      assumes d->fill + len < d->length;
+      ensures \result == SLOOP_FRAME_NEED_MORE;
+      ensures d->expecting == \old(d->expecting) && d->length == \old(d->length);
+      ensures d->fill == \old(d->fill) + len;
+      ensures same_bytes(d->buf + \old(d->fill), in, len);
     complete behaviors;
     disjoint behaviors;
 */
@@ -727,6 +794,11 @@ sloop_frame_status sloop_frame_decoder_feed(sloop_frame_decoder *d, const uint8_
     if (d->failed != 0U) {
         *consumed = 0U;
         st = (sloop_frame_status)d->failed;
+    } else if (d->expecting != 0U) {
+        st = frame_length_payload(d, in, 0U, len, consumed, frame);
+        if (st == SLOOP_FRAME_READY) {
+            d->expecting = 0U; /* the configured mode resumes */
+        }
     } else {
         switch (d->cfg.mode) {
         case SLOOP_FRAME_RAW:

@@ -11,6 +11,10 @@
  * Frames lying wholly inside one fed chunk are returned in place (no copy); only a
  * frame that spans chunks is assembled in the caller's buffer. After an error the
  * decoder refuses all input, returning the same error, until it is reset.
+ *
+ * Between frames, sloop_frame_decoder_expect(d, n) makes the next n bytes of the
+ * stream one frame, whatever the mode (no header, no delimiter): an HTTP body of
+ * Content-Length n after its head, say. The mode resumes after that frame.
  */
 #ifndef SLOOP_CORE_FRAME_H
 #define SLOOP_CORE_FRAME_H
@@ -52,10 +56,11 @@ typedef struct sloop_frame_decoder {
     uint8_t *buf;        /* caller-owned assembly buffer */
     uint32_t cap;        /* its size */
     uint32_t fill;       /* bytes of the current frame held in buf */
-    uint32_t length;     /* LENGTH: header value accumulated so far */
+    uint32_t length;     /* LENGTH: header value so far; expecting: the expected size */
     uint8_t header_have; /* LENGTH: header bytes seen, 0 .. header_size */
     uint8_t match;       /* DELIM: delimiter bytes matched at the end of the frame */
     uint8_t failed;      /* sloop_frame_status of a sticky error, 0 when none */
+    uint8_t expecting;   /* 1: the next frame is the next `length` bytes (expect) */
 } sloop_frame_decoder;
 
 /* True when cfg is usable with an assembly buffer of cap bytes: LENGTH needs
@@ -68,12 +73,22 @@ bool sloop_frame_config_valid(const sloop_frame_config *cfg, uint32_t cap);
 bool sloop_frame_decoder_init(sloop_frame_decoder *d, const sloop_frame_config *cfg,
                               uint8_t *buf, uint32_t cap);
 
-/* Forgets any partial frame and any sticky error. */
+/* Forgets any partial frame, any pending expect and any sticky error. */
 void sloop_frame_decoder_reset(sloop_frame_decoder *d);
 
-/* True while part of a frame has arrived but not all of it (drives the slow-peer
- * timeout). */
+/* True while part of a frame has arrived but not all of it, or an expected frame
+ * (sloop_frame_decoder_expect) is pending: the frame was announced, so the
+ * slow-peer timeout it drives covers the wait for its first byte too. */
 bool sloop_frame_decoder_in_frame(const sloop_frame_decoder *d);
+
+/* One-shot fixed-length frame: the next frame feed() delivers is exactly the next
+ * n bytes of the stream (no header, no delimiter), in any mode; afterwards the
+ * decoder continues in its configured mode. Zero copy when the n bytes lie in one
+ * fed chunk. Returns false and changes nothing when the decoder has a sticky
+ * error, is inside a frame (in_frame, which includes a pending expect), n is 0,
+ * n > cfg.max_payload, or n > the buffer size (only possible in RAW mode, whose
+ * config does not bound max_payload by it). reset() cancels a pending expect. */
+bool sloop_frame_decoder_expect(sloop_frame_decoder *d, uint32_t n);
 
 /* Consumes input up to the end of at most one frame and reports *consumed
  * (<= len). READY: *frame is valid until the next feed or reset and while `in`

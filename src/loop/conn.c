@@ -798,6 +798,34 @@ sloop_err sloop_conn_pause_read(sloop_loop *loop, sloop_conn conn, bool paused)
     return SLOOP_OK;
 }
 
+sloop_err sloop_conn_expect(sloop_loop *loop, sloop_conn conn, uint32_t n)
+{
+    uint32_t index = 0U;
+    sloop__conn *c;
+    if (!conn_lookup(loop, conn, &index)) {
+        return (loop == NULL) ? SLOOP_EINVAL : SLOOP_ESTALE;
+    }
+    c = &loop->conns[index];
+    if ((n == 0U) || (n > c->opts.framing.max_payload)) {
+        return SLOOP_EINVAL;
+    }
+    /* n <= max_payload <= SLOOP_MAX_FRAME < SLOOP_RX_BUF_SIZE, so the decoder
+     * refuses only for its state: mid-frame, an expect pending, or an error
+     * (which an open connection never keeps). */
+    if ((c->state != SLOOP__CONN_OPEN) || (c->close_now != 0U) ||
+        !sloop_frame_decoder_expect(&c->dec, n)) {
+        return SLOOP_ESTATE;
+    }
+    /* The frame has started: the slow-peer clock runs from now. conn_deliver,
+     * when this is called from on_frame, restarts it after the read anyway. */
+    if (c->frame_active == 0U) {
+        c->frame_active = 1U;
+        c->frame_start = loop->now;
+        conn_timer_update(loop, c);
+    }
+    return SLOOP_OK;
+}
+
 sloop_err sloop_conn_tx_queued(sloop_loop *loop, sloop_conn conn, uint32_t *queued,
                                uint32_t *space)
 {
