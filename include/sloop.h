@@ -123,6 +123,16 @@ typedef struct sloop_options {
     const sloop_sys *sys; /* NULL: sloop_sys_default(); must outlive the loop */
 } sloop_options;
 
+/* Called when a connection is about to close for a framing error: reason is
+ * SLOOP_CLOSE_FRAME_TOO_BIG, SLOOP_CLOSE_FRAME_TOO_LONG or SLOOP_CLOSE_SLOW_PEER.
+ * The connection is still open during the call, so it may sloop_send() a final
+ * reply (e.g. an HTTP 431 or 408). Afterwards the loop stops reading and closes
+ * gracefully: what is queued is flushed within linger_ms, and on_close reports
+ * the same reason (SLOOP_CLOSE_LINGER_TIMEOUT if the flush did not finish). A
+ * sloop_conn_abort() from the callback discards the reply; the reason stays. */
+typedef void (*sloop_frame_error_cb)(sloop_loop *loop, sloop_conn conn,
+                                     sloop_close_reason reason, void *user);
+
 /* Per-connection behaviour. Zero timeouts mean "none". */
 typedef struct sloop_conn_options {
     sloop_frame_config framing; /* max_payload <= SLOOP_MAX_FRAME */
@@ -130,6 +140,9 @@ typedef struct sloop_conn_options {
     uint32_t frame_timeout_ms;  /* slow peer: a started frame must complete within this */
     uint32_t linger_ms;         /* graceful close: deadline to flush (0: 5000 ms) */
     uint32_t connect_timeout_ms;/* outgoing connects (0: 10000 ms) */
+    /* NULL: a framing error closes at once (queued data discarded). Gets the
+     * connection's user pointer. */
+    sloop_frame_error_cb on_frame_error;
 } sloop_conn_options;
 
 typedef struct sloop_listen_options {

@@ -132,6 +132,7 @@ static void conn_timer_update(sloop_loop *loop, sloop__conn *c)
 }
 
 static void conn_connect_done(sloop_loop *loop, uint32_t index);
+static void conn_frame_error(sloop_loop *loop, uint32_t index, sloop_close_reason reason);
 
 void sloop__conn_timer_fired(sloop_loop *loop, uint32_t index)
 {
@@ -161,7 +162,7 @@ void sloop__conn_timer_fired(sloop_loop *loop, uint32_t index)
         }
         if ((c->frame_active != 0U) && (c->opts.frame_timeout_ms > 0U) &&
             sloop_tick_reached(now, sloop_tick_add(c->frame_start, c->opts.frame_timeout_ms))) {
-            sloop__conn_finish(loop, index, SLOOP_CLOSE_SLOW_PEER);
+            conn_frame_error(loop, index, SLOOP_CLOSE_SLOW_PEER);
             return;
         }
     } else {
@@ -498,6 +499,28 @@ void sloop__pending_run(sloop_loop *loop)
 
 /* ---- Receiving ------------------------------------------------------------------------ */
 
+/* A framing error (too big, too long, slow peer) ends the connection. Without
+ * opts.on_frame_error it closes at once, queued data discarded. With it, the
+ * connection is still open during the call so the user can queue a last reply;
+ * then it closes gracefully (no more reads, flush within linger_ms) and on_close
+ * keeps the framing reason, also when the callback closed it itself. An abort
+ * from the callback closes at once: nothing queued is sent. */
+static void conn_frame_error(sloop_loop *loop, uint32_t index, sloop_close_reason reason)
+{
+    sloop__conn *c = &loop->conns[index];
+    if (c->opts.on_frame_error == NULL) {
+        sloop__conn_finish(loop, index, reason);
+        return;
+    }
+    c->opts.on_frame_error(loop, conn_handle(loop, index), reason, c->user);
+    if (c->close_now != 0U) {
+        sloop__conn_finish(loop, index, reason);
+    } else {
+        sloop__conn_request_close(loop, index, reason, false);
+        c->close_reason = (uint8_t)reason;
+    }
+}
+
 /* Feeds one received chunk to the decoder and delivers every complete frame.
  * Returns false when the connection closed or started closing. */
 static bool conn_deliver(sloop_loop *loop, uint32_t index, const uint8_t *data, uint32_t len)
@@ -524,9 +547,9 @@ static bool conn_deliver(sloop_loop *loop, uint32_t index, const uint8_t *data, 
         } else if (st == SLOOP_FRAME_NEED_MORE) {
             break;
         } else {
-            sloop__conn_finish(loop, index, (st == SLOOP_FRAME_TOO_BIG)
-                                                ? SLOOP_CLOSE_FRAME_TOO_BIG
-                                                : SLOOP_CLOSE_FRAME_TOO_LONG);
+            conn_frame_error(loop, index, (st == SLOOP_FRAME_TOO_BIG)
+                                              ? SLOOP_CLOSE_FRAME_TOO_BIG
+                                              : SLOOP_CLOSE_FRAME_TOO_LONG);
             return false;
         }
     }
