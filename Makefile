@@ -105,7 +105,7 @@ freestanding:
 # the loopback tests can hold 1000 concurrent connections.
 APP_B     := build/app
 APP_FLAGS := -DSLOOP_MAX_CONNS=1024U
-EXAMPLES  := echo_server echo_load
+EXAMPLES  := echo_server echo_load http_hello
 .PHONY: examples demo
 examples:
 	@$(MAKE) --no-print-directory B=$(APP_B) EXTRA_CFLAGS="$(APP_FLAGS)" $(EXAMPLES:%=$(APP_B)/examples/%)
@@ -114,6 +114,13 @@ $(B)/examples/%: examples/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) -D_POSIX_C_SOURCE=200809L $< $(LIB) $(LDFLAGS) -o $@
+
+# http_hello also builds its request parser and /stats JSON (examples/http/).
+HTTP_SRC := examples/http/request.c examples/http/stats.c
+$(B)/examples/http_hello: examples/http_hello.c $(HTTP_SRC) $(wildcard examples/http/*.h) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD $@")
+	$(Q)$(CC) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -Iexamples $< $(HTTP_SRC) $(LIB) $(LDFLAGS) -o $@
 
 demo: examples
 	@ci/demo
