@@ -150,6 +150,7 @@ static size_t render(const http_owed *w)
         type = "application/json";
         if (body_len == 0U) {
             status = 500U; /* cannot happen with these sizes; never truncated JSON */
+            app.internal_500++;
         }
     } else if (w->kind == KIND_POSTED) {
         n = snprintf(small, sizeof small, "{\"bytes\":%u,\"fnv1a\":\"%08x\"}\n",

@@ -91,6 +91,7 @@ size_t http_stats_json(const sloop_loop *loop, const http_app_counters *app, cha
     put_u64(&o, ",", "pipelined_max", app->pipelined_max);
     put_u64(&o, ",", "owed_overflow", app->owed_overflow);
     put_u64(&o, ",", "final_lost", app->final_lost);
+    put_u64(&o, ",", "500_internal", app->internal_500);
     put(&o, "}}\n");
     return (o.overflow != 0) ? 0U : o.len;
 }

@@ -19,6 +19,7 @@ typedef struct http_app_counters {
     uint64_t pipelined_max;   /* most responses owed at once on one connection */
     uint64_t owed_overflow;   /* connections aborted: owed queue full (never expected) */
     uint64_t final_lost;      /* a final 408/431 that found the transmit buffer full */
+    uint64_t internal_500;    /* /stats JSON did not fit (never expected) */
 } http_app_counters;
 
 /* Writes the JSON object into out (cap bytes). Returns its length, or 0 if it
