@@ -6,6 +6,8 @@
 #   make bench-profile      instruction counts (callgrind) and system calls (strace)
 #                           per event: stable on a loaded machine
 #   make bench-build        only build
+#   make bench-http         wrk against examples/http_hello at 10/100/1000 connections
+#                           (SECONDS=N per row, default 10); table and server counters
 #
 # Everything builds under build/bench with -O2. sloop is built twice, with a
 # budget sized for each benchmark (the loop's memory is fixed at compile time):
@@ -29,7 +31,7 @@ BENCH_PROGS := $(addprefix $(BENCH_BIN)/,dispatch_floor dispatch_sloop dispatch_
                echo_libevent echo_libuv)
 BENCH_RUN   := python3 bench/run.py --bin $(BENCH_BIN) --out $(BENCH_B)
 
-.PHONY: bench bench-build bench-profile
+.PHONY: bench bench-build bench-profile bench-http
 bench: bench-build
 	@$(BENCH_RUN) $(if $(filter 1,$(FULL)),--full)
 
@@ -71,3 +73,9 @@ $(BENCH_BIN)/echo_%: bench/echo/echo_%.c bench/echo/echo_peer.h
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	$(Q)$(CC) $(BENCH_CFLAGS) $< $(BENCH_LIBS_$*) -o $@
+
+# HTTP: http_hello with the echo benchmark's budget (1024 connections, 1024 events).
+bench-http:
+	@$(MAKE) --no-print-directory B=$(BENCH_B)/http OPT=-O2 SAN= \
+	  EXTRA_CFLAGS="$(BENCH_ECHO_CFG)" $(BENCH_B)/http/examples/http_hello
+	@bench/http.sh $(BENCH_B)/http/examples/http_hello $(or $(SECONDS),10)
