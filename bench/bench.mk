@@ -7,7 +7,7 @@
 #                           per event: stable on a loaded machine
 #   make bench-build        only build
 #   make bench-http         wrk against examples/http_hello at 10/100/1000 connections
-#                           (SECONDS=N per row, default 10); table and server counters
+#                           (HTTP_SECS=N per row, default 10); table and server counters
 #
 # Everything builds under build/bench with -O2. sloop is built twice, with a
 # budget sized for each benchmark (the loop's memory is fixed at compile time):
@@ -75,7 +75,9 @@ $(BENCH_BIN)/echo_%: bench/echo/echo_%.c bench/echo/echo_peer.h
 	$(Q)$(CC) $(BENCH_CFLAGS) $< $(BENCH_LIBS_$*) -o $@
 
 # HTTP: http_hello with the echo benchmark's budget (1024 connections, 1024 events).
+# (Not SECONDS: bash keeps a variable of that name and make would import it.)
+HTTP_SECS ?= 10
 bench-http:
 	@$(MAKE) --no-print-directory B=$(BENCH_B)/http OPT=-O2 SAN= \
 	  EXTRA_CFLAGS="$(BENCH_ECHO_CFG)" $(BENCH_B)/http/examples/http_hello
-	@bench/http.sh $(BENCH_B)/http/examples/http_hello $(or $(SECONDS),10)
+	@bench/http.sh $(BENCH_B)/http/examples/http_hello $(HTTP_SECS)
