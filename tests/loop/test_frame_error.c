@@ -7,7 +7,8 @@
  * reaches the peer after every reply queued before it, and then the connection
  * closes (the peer sees the end of the stream) with the framing reason, not
  * LOCAL, even if the callback closed it itself. An abort from the callback
- * discards the reply. This is what lets an HTTP server answer 431 and 408.
+ * discards the reply; a reply that cannot be flushed within linger_ms ends in
+ * LINGER_TIMEOUT. This is what lets an HTTP server answer 431 and 408.
  */
 #include <string.h>
 
@@ -73,16 +74,25 @@ static void fe_close(sloop_loop *loop, sloop_conn conn, sloop_close_reason reaso
     s->rec.last_reason = reason;
 }
 
-static const sloop_handler fe_handler = { NULL, fe_frame, NULL, fe_close };
+static void fe_open(sloop_loop *loop, sloop_conn conn, void *user)
+{
+    fe_srv *s = (fe_srv *)user;
+    it_cb_live(loop, conn);
+    s->rec.opens++;
+    s->rec.last_open = conn;
+}
+
+static const sloop_handler fe_handler = { fe_open, fe_frame, NULL, fe_close };
 
 /* Lines up to 16 bytes, or 4-byte LENGTH frames up to 16 bytes. */
-static bool start_server(fe_mode mode, bool lines, uint32_t frame_ms)
+static bool start_server_linger(fe_mode mode, bool lines, uint32_t frame_ms, uint32_t linger_ms)
 {
     sloop_listen_options o;
     memset(&srv, 0, sizeof srv);
     srv.mode = mode;
     srv.reply_err = SLOOP_ERR_COUNT;
-    if (it_init(NULL) != SLOOP_OK) {
+    /* Small kernel send buffers: a peer that does not read stalls a stream soon. */
+    if (it_init_small_sndbuf() != SLOOP_OK) {
         return false;
     }
     it_listen_opts_length(&o, &fe_handler, &srv);
@@ -95,7 +105,13 @@ static bool start_server(fe_mode mode, bool lines, uint32_t frame_ms)
     o.conn.framing.max_payload = 16U;
     o.conn.frame_timeout_ms = frame_ms;
     o.conn.on_frame_error = fe_error;
+    o.conn.linger_ms = linger_ms;
     return it_listen(&o, &lst, &port);
+}
+
+static bool start_server(fe_mode mode, bool lines, uint32_t frame_ms)
+{
+    return start_server_linger(mode, lines, frame_ms, 0U);
 }
 
 /* Reads until the peer's stream ended; true if it ended with exactly want. */
@@ -203,12 +219,37 @@ IT_CASE(frame_error_abort_in_callback_discards_the_reply)
     SL_CHECK_OK(sloop_listener_close(&it_loop, lst));
 }
 
+/* The reply cannot leave (the peer reads nothing and every buffer is full):
+ * the graceful close gives up after linger_ms with LINGER_TIMEOUT, like any
+ * sloop_conn_close that cannot flush. */
+IT_CASE(frame_error_reply_that_cannot_flush_ends_in_linger_timeout)
+{
+    static const uint8_t header[4] = { 0U, 0U, 0U, 17U };
+    static it_stream fill;
+    SL_CHECK(start_server_linger(FE_REPLY, false, 0U, 50U));
+    SL_CHECK(it_peer_connect(&peer, port, 4096));
+    IT_WAIT(srv.rec.opens == 1U, IT_WAIT_MS);
+    it_stream_reset(&fill, 1000U, 0U);
+    SL_CHECK(it_stream_wait_stalled(&fill, srv.rec.last_open));
+    SL_CHECK(it_peer_send(&peer, header, sizeof header));
+    IT_WAIT(srv.rec.closes == 1U, IT_WAIT_MS);
+    SL_CHECK_EQ(srv.errors, 1);
+    SL_CHECK_EQ(srv.err_reason, SLOOP_CLOSE_FRAME_TOO_BIG);
+    SL_CHECK_EQ(srv.reply_err, SLOOP_EFULL);
+    SL_CHECK_EQ(srv.rec.last_reason, SLOOP_CLOSE_LINGER_TIMEOUT);
+    SL_CHECK_EQ(it_ctr().closes[SLOOP_CLOSE_LINGER_TIMEOUT], 1);
+    SL_CHECK_EQ(it_ctr().closes[SLOOP_CLOSE_FRAME_TOO_BIG], 0);
+    it_peer_close(&peer, false);
+    SL_CHECK_OK(sloop_listener_close(&it_loop, lst));
+}
+
 static const sl_test tests[] = {
     IT_ENTRIES(frame_error_too_long_replies_after_earlier_replies_then_closes),
     IT_ENTRIES(frame_error_too_big_replies_then_closes),
     IT_ENTRIES(frame_error_slow_peer_replies_then_closes),
     IT_ENTRIES(frame_error_close_in_callback_keeps_the_reason),
     IT_ENTRIES(frame_error_abort_in_callback_discards_the_reply),
+    IT_ENTRIES(frame_error_reply_that_cannot_flush_ends_in_linger_timeout),
 };
 
 int main(int argc, char **argv)
