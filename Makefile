@@ -122,6 +122,14 @@ $(B)/examples/http_hello: examples/http_hello.c $(HTTP_SRC) $(wildcard examples/
 	@$(if $(V),,echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -Iexamples $< $(HTTP_SRC) $(LIB) $(LDFLAGS) -o $@
 
+# The request parser alone, under ASan+UBSan (ci/check http runs it).
+.PHONY: http-unit
+http-unit:
+	@mkdir -p build/http-unit
+	$(Q)clang -std=c11 -O1 -g $(WARN) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -Iexamples -Itests tests/http/test_request.c examples/http/request.c -o build/http-unit/test_request
+	@build/http-unit/test_request
+
 demo: examples
 	@ci/demo
 
