@@ -404,7 +404,10 @@ static void on_frame_error(sloop_loop *l, sloop_conn c, sloop_close_reason reaso
     http_conn *h = (http_conn *)user;
     bool slow = (reason == SLOOP_CLOSE_SLOW_PEER);
     if (h->closing != 0U) {
-        return; /* a closing response is already owed */
+        if (h->count > 0U) {
+            app.final_lost++; /* the closing response was still owed: lost too */
+        }
+        return;
     }
     if (slow) {
         app.timeouts_408++;
