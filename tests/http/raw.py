@@ -324,6 +324,96 @@ def case_405_lists_allowed_methods():
     s.close()
 
 
+def fnv1a(data):
+    h = 2166136261
+    for b in data:
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def post(body, extra=""):
+    return req("/", "POST", "Content-Length: %d\r\n%s" % (len(body), extra)) + body
+
+
+def check_posted(r, body):
+    st, h, got = r.response()
+    check(st == 200, "status %d" % st)
+    want = {"bytes": len(body), "fnv1a": "%08x" % fnv1a(body)}
+    check(json.loads(got) == want, "reply %r, want %r" % (got, want))
+
+
+def case_body_pipelined_with_heads():
+    """Head, body and the next requests in one write: the body is cut out by
+    length, even when it contains CRLFCRLF, and the next head parses."""
+    body = b"a\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+    s = connect()
+    r = Reader(s)
+    s.sendall(req("/") + post(body) + req("/stats"))
+    st, _, _ = r.response()
+    check(st == 200, "first %d" % st)
+    check_posted(r, body)
+    st, h, _ = r.response()
+    check(st == 200 and h.get("content-type") == "application/json", "third %d" % st)
+    s.close()
+
+
+def case_body_byte_by_byte():
+    body = bytes(range(256)) * 4
+    s = connect()
+    r = Reader(s)
+    wire = post(body)
+    for i in range(len(wire)):
+        s.send(wire[i:i + 1])
+        if i % 64 == 0:
+            time.sleep(0.001)
+    check_posted(r, body)
+    s.close()
+
+
+def case_body_expect_100_continue():
+    body = b"x" * 4096
+    s = connect()
+    r = Reader(s)
+    s.sendall(req("/", "POST", "Content-Length: 4096\r\nExpect: 100-continue\r\n"))
+    st, _, _ = r.response()
+    check(st == 100, "interim status %d, want 100" % st)
+    s.sendall(body)
+    check_posted(r, body)
+    s.close()
+
+
+def case_body_too_large_413():
+    s = connect()
+    r = Reader(s)
+    s.sendall(req("/", "POST", "Content-Length: 4097\r\nExpect: 100-continue\r\n"))
+    st, h, _ = r.response()
+    check(st == 413 and h.get("connection") == "close", "%d %s" % (st, h))
+    check(r.closed_within(WAIT), "not closed after 413")
+    s.close()
+
+
+def case_body_slow_408():
+    s = connect()
+    r = Reader(s)
+    s.sendall(req("/", "POST", "Content-Length: 10\r\n") + b"12345")
+    st, h, _ = r.response()
+    check(st == 408 and h.get("connection") == "close", "%d %s" % (st, h))
+    check(r.closed_within(WAIT), "not closed after 408")
+    s.close()
+
+
+def case_body_on_other_routes_is_consumed():
+    """A body on a 404 route is read and dropped; the connection stays usable."""
+    s = connect()
+    r = Reader(s)
+    s.sendall(req("/nope", "POST", "Content-Length: 4\r\n") + b"GET " + req("/"))
+    st, _, _ = r.response()
+    check(st == 404, "first %d" % st)
+    st, _, body = r.response()
+    check(st == 200 and body == b"Hello from sloop!\n", "second %d %r" % (st, body))
+    s.close()
+
+
 CASES = [name[5:] for name in sorted(globals()) if name.startswith("case_")]
 
 
