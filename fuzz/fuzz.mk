@@ -79,7 +79,12 @@ fuzz-regress: $(FUZZ_TARGETS:%=$(FUZZ_OUT)/replay/%) $(FUZZ_TARGETS:%=$(FUZZ_OUT
 
 # make fuzz TARGET=frame SECONDS=60 ENGINE=libfuzzer
 TARGET  ?=
-SECONDS ?= 60
+# Only a SECONDS given on make's command line counts: bash keeps its own SECONDS
+# (seconds since the shell started) and some environments export it, which would
+# silently turn a default campaign into an hours-long one.
+ifneq ($(origin SECONDS),command line)
+SECONDS := 60
+endif
 ENGINE  ?= libfuzzer
 fuzz:
 	@if [ -z "$(TARGET)" ]; then echo "usage: make fuzz TARGET=<$(FUZZ_TARGETS)> SECONDS=n ENGINE=libfuzzer|afl"; exit 2; fi
