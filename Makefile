@@ -139,10 +139,10 @@ demo: examples
 ITEST_B     ?= build/itest
 ITEST_FLAGS := -DSLOOP_MAX_CONNS=2048U
 LOOP_TEST_SRC := $(wildcard tests/loop/test_*.c)
-LOOP_SUPPORT  := $(filter-out $(LOOP_TEST_SRC),$(wildcard tests/loop/*.c))
+LOOP_SUPPORT  := $(filter-out $(LOOP_TEST_SRC),$(wildcard tests/loop/*.c)) tests/tsock.c
 LOOP_TEST_BIN := $(LOOP_TEST_SRC:tests/loop/%.c=$(B)/tests/loop/%)
 .PHONY: itest itest-bins
-$(B)/tests/loop/%: tests/loop/%.c $(LOOP_SUPPORT) $(LIB) $(wildcard tests/loop/*.h) tests/harness.h
+$(B)/tests/loop/%: tests/loop/%.c $(LOOP_SUPPORT) $(LIB) $(wildcard tests/loop/*.h) tests/harness.h tests/tsock.h
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) -D_GNU_SOURCE -Itests $< $(LOOP_SUPPORT) $(LIB) $(LDFLAGS) -lpthread -o $@

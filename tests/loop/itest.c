@@ -1,29 +1,93 @@
 /*
  * itest.c - support for the loopback integration tests (see itest.h).
+ *
+ * The only platform-specific parts: the clock, how open descriptors are
+ * counted (/proc/self/fd on Linux; on Windows the sockets the test saw created,
+ * asked one by one whether they are still open), the never-writable
+ * descriptor of it_fault's connect_to_pipe, and RLIMIT_NOFILE (POSIX only).
+ * Sockets themselves go through tests/tsock.h.
  */
 #include "itest.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+
+#if defined(_WIN32)
+#include <winsock2.h>
+#include <windows.h>
+#else
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#endif
 
 sloop_loop it_loop; /* static storage: far too large for a stack */
 sloop_backend it_backend = SLOOP_BACKEND_POLL;
 
+#if defined(_WIN32)
+uint32_t it_now_ms(void)
+{
+    return sloop_sys_default()->now_ms(NULL); /* QueryPerformanceCounter, in ms */
+}
+
+void it_sleep_ms(uint32_t ms)
+{
+    Sleep((DWORD)ms);
+}
+
+/* Every socket value the current test saw created, by the loop (through
+ * it_sys_counted) or by the helpers here (it_fd_track). */
+#define IT_MAX_SEEN 8192U
+static sloop_fd seen[IT_MAX_SEEN];
+static unsigned seen_count;
+static bool seen_overflow;
+
+static void seen_add(sloop_fd fd)
+{
+    unsigned i;
+    for (i = 0U; i < seen_count; i++) {
+        if (seen[i] == fd) {
+            return; /* a value reused by a new socket: asked about once */
+        }
+    }
+    if (seen_count < IT_MAX_SEEN) {
+        seen[seen_count] = fd;
+        seen_count++;
+    } else {
+        seen_overflow = true;
+    }
+}
+
+int it_fd_count(void)
+{
+    int n = 0;
+    unsigned i;
+    if (seen_overflow) {
+        return -1; /* cannot tell: never equal to the 0 of it_begin */
+    }
+    for (i = 0U; i < seen_count; i++) {
+        n += tsock_is_open(seen[i]) ? 1 : 0;
+    }
+    return n;
+}
+#else
 uint32_t it_now_ms(void)
 {
     struct timespec ts;
     (void)clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint32_t)(((uint64_t)ts.tv_sec * 1000U) + ((uint64_t)ts.tv_nsec / 1000000U));
+}
+
+void it_sleep_ms(uint32_t ms)
+{
+    (void)usleep((useconds_t)ms * 1000U);
+}
+
+static void seen_add(sloop_fd fd)
+{
+    (void)fd; /* /proc/self/fd sees everything */
 }
 
 int it_fd_count(void)
@@ -42,6 +106,164 @@ int it_fd_count(void)
     (void)closedir(d);
     return n - 1; /* the directory stream's own descriptor */
 }
+#endif
+
+/* ---- The counting sys table -------------------------------------------------------------- */
+
+typedef struct counted {
+    sloop_sys table;
+    const sloop_sys *base;
+    unsigned opened;
+    unsigned closed;
+    unsigned close_errors;
+} counted;
+
+static counted cnt;
+
+static void counted_opened(sloop_fd fd)
+{
+    cnt.opened++;
+    seen_add(fd);
+}
+
+static uint32_t cnt_now_ms(void *ctx)
+{
+    (void)ctx;
+    return cnt.base->now_ms(cnt.base->ctx);
+}
+
+static int cnt_listen(void *ctx, const char *addr, uint16_t port, int backlog, sloop_fd *out)
+{
+    int rc = cnt.base->listen(cnt.base->ctx, addr, port, backlog, out);
+    (void)ctx;
+    if (rc == SLOOP_SYS_OK) {
+        counted_opened(*out);
+    }
+    return rc;
+}
+
+static int cnt_local_port(void *ctx, sloop_fd fd, uint16_t *port)
+{
+    (void)ctx;
+    return cnt.base->local_port(cnt.base->ctx, fd, port);
+}
+
+static int cnt_accept(void *ctx, sloop_fd listener, sloop_fd *out)
+{
+    int rc = cnt.base->accept(cnt.base->ctx, listener, out);
+    (void)ctx;
+    if (rc == SLOOP_SYS_OK) {
+        counted_opened(*out);
+    }
+    return rc;
+}
+
+static int cnt_connect(void *ctx, const char *addr, uint16_t port, sloop_fd *out)
+{
+    int rc = cnt.base->connect(cnt.base->ctx, addr, port, out);
+    (void)ctx;
+    if ((rc == SLOOP_SYS_OK) || (rc == SLOOP_SYS_EINPROGRESS)) {
+        counted_opened(*out);
+    }
+    return rc;
+}
+
+static int cnt_connect_result(void *ctx, sloop_fd fd)
+{
+    (void)ctx;
+    return cnt.base->connect_result(cnt.base->ctx, fd);
+}
+
+static int cnt_recv(void *ctx, sloop_fd fd, void *buf, size_t len, size_t *got)
+{
+    (void)ctx;
+    return cnt.base->recv(cnt.base->ctx, fd, buf, len, got);
+}
+
+static int cnt_sendv(void *ctx, sloop_fd fd, const sloop_iov *iov, uint32_t iovcnt,
+                     size_t *sent)
+{
+    (void)ctx;
+    return cnt.base->sendv(cnt.base->ctx, fd, iov, iovcnt, sent);
+}
+
+static int cnt_close(void *ctx, sloop_fd fd)
+{
+    int rc = cnt.base->close(cnt.base->ctx, fd);
+    (void)ctx;
+    cnt.closed++;
+    if (rc != SLOOP_SYS_OK) {
+        cnt.close_errors++;
+        printf("    sloop closed descriptor %lld: %s\n", (long long)fd, sloop_sys_strerror(rc));
+    }
+    return rc;
+}
+
+static int cnt_poll(void *ctx, sloop_pollfd *fds, uint32_t nfds, int timeout_ms,
+                    uint32_t *nready)
+{
+    (void)ctx;
+    return cnt.base->poll(cnt.base->ctx, fds, nfds, timeout_ms, nready);
+}
+
+static int cnt_epoll_create(void *ctx, sloop_fd *epfd)
+{
+    int rc = cnt.base->epoll_create(cnt.base->ctx, epfd);
+    (void)ctx;
+    if (rc == SLOOP_SYS_OK) {
+        counted_opened(*epfd);
+    }
+    return rc;
+}
+
+static int cnt_epoll_ctl(void *ctx, sloop_fd epfd, int op, sloop_fd fd, uint32_t events,
+                         uint64_t data)
+{
+    (void)ctx;
+    return cnt.base->epoll_ctl(cnt.base->ctx, epfd, op, fd, events, data);
+}
+
+static int cnt_epoll_wait(void *ctx, sloop_fd epfd, sloop_epoll_event *events, uint32_t max,
+                          int timeout_ms, uint32_t *n)
+{
+    (void)ctx;
+    return cnt.base->epoll_wait(cnt.base->ctx, epfd, events, max, timeout_ms, n);
+}
+
+const sloop_sys *it_sys_counted(void)
+{
+    if (cnt.base == NULL) {
+        /* Start from a copy so that entries this wrapper does not know
+         * (added at the end of sloop_sys later) still reach the OS; the
+         * default tables ignore ctx. */
+        cnt.base = sloop_sys_default();
+        cnt.table = *cnt.base;
+        cnt.table.ctx = &cnt;
+        cnt.table.now_ms = cnt_now_ms;
+        cnt.table.listen = cnt_listen;
+        cnt.table.local_port = cnt_local_port;
+        cnt.table.accept = cnt_accept;
+        cnt.table.connect = cnt_connect;
+        cnt.table.connect_result = cnt_connect_result;
+        cnt.table.recv = cnt_recv;
+        cnt.table.sendv = cnt_sendv;
+        cnt.table.close = cnt_close;
+        cnt.table.poll = cnt_poll;
+        /* Windows has no epoll: those entries stay NULL there. */
+        if (cnt.base->epoll_create != NULL) {
+            cnt.table.epoll_create = cnt_epoll_create;
+            cnt.table.epoll_ctl = cnt_epoll_ctl;
+            cnt.table.epoll_wait = cnt_epoll_wait;
+        }
+    }
+    return &cnt.table;
+}
+
+void it_sys_handed_over(sloop_fd fd)
+{
+    it_fd_untrack(fd);
+    counted_opened(fd);
+}
 
 /* Generation of the last on_close per slot (see it_cb_live). */
 static uint32_t closed_gen[SLOOP_MAX_CONNS];
@@ -52,7 +274,7 @@ sloop_err it_init(const sloop_sys *sys)
     /* A new loop starts its generations again. */
     memset(closed_gen, 0, sizeof closed_gen);
     o.backend = it_backend;
-    o.sys = sys;
+    o.sys = (sys != NULL) ? sys : it_sys_counted();
     return sloop_init(&it_loop, &o);
 }
 
@@ -409,18 +631,21 @@ void it_stream_pool_reset(it_stream_pool *pool, uint32_t frame_len, uint32_t lim
 /* ---- Tracked descriptors ---------------------------------------------------------------------- */
 
 #define IT_MAX_TRACKED 4096U
-static int tracked[IT_MAX_TRACKED];
+static sloop_fd tracked[IT_MAX_TRACKED];
 static unsigned tracked_count;
 
-void it_fd_track(int fd)
+void it_fd_track(sloop_fd fd)
 {
-    if ((fd >= 0) && (tracked_count < IT_MAX_TRACKED)) {
-        tracked[tracked_count] = fd;
-        tracked_count++;
+    if (fd != SLOOP_FD_INVALID) {
+        seen_add(fd);
+        if (tracked_count < IT_MAX_TRACKED) {
+            tracked[tracked_count] = fd;
+            tracked_count++;
+        }
     }
 }
 
-void it_fd_untrack(int fd)
+void it_fd_untrack(sloop_fd fd)
 {
     unsigned i;
     for (i = 0U; i < tracked_count; i++) {
@@ -432,11 +657,11 @@ void it_fd_untrack(int fd)
     }
 }
 
-void it_fd_close(int fd)
+void it_fd_close(sloop_fd fd)
 {
-    if (fd >= 0) {
+    if (fd != SLOOP_FD_INVALID) {
         it_fd_untrack(fd);
-        (void)close(fd);
+        (void)tsock_close(fd);
     }
 }
 
@@ -445,76 +670,104 @@ unsigned it_fd_tracked(void)
     return tracked_count;
 }
 
+static bool track_both(tsock_err err, sloop_fd p[2], const char *what)
+{
+    if (err != TSOCK_OK) {
+        printf("    %s: %s\n", what, tsock_error_text());
+        return false;
+    }
+    it_fd_track(p[0]);
+    it_fd_track(p[1]);
+    return true;
+}
+
+bool it_pipe(sloop_fd p[2])
+{
+    return track_both(tsock_pipe(p), p, "pipe");
+}
+
+bool it_pair(sloop_fd sv[2])
+{
+    return track_both(tsock_pair(sv), sv, "socket pair");
+}
+
+sloop_fd it_bound_not_listening(uint16_t *port)
+{
+    sloop_fd s = tsock_tcp();
+    if (s == SLOOP_FD_INVALID) {
+        printf("    %s\n", tsock_error_text());
+        return s;
+    }
+    it_fd_track(s);
+    if (tsock_bind_loopback(s, 0U, port) != TSOCK_OK) {
+        printf("    %s\n", tsock_error_text());
+        it_fd_close(s);
+        return SLOOP_FD_INVALID;
+    }
+    return s;
+}
+
 /* ---- Peers -------------------------------------------------------------------------------------- */
 
 bool it_peer_connect(it_peer *p, uint16_t port, int rcvbuf)
 {
-    struct sockaddr_in a;
-    int one = 1;
-    int fd;
-    int fl;
-    p->fd = -1;
+    sloop_fd fd;
+    p->fd = SLOOP_FD_INVALID;
     p->state = IT_PEER_OPEN;
     p->err = 0;
     p->len = 0U;
     p->total = 0U;
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        printf("    socket: %s\n", strerror(errno));
+    fd = tsock_tcp();
+    if (fd == SLOOP_FD_INVALID) {
+        printf("    %s\n", tsock_error_text());
         return false;
     }
     it_fd_track(fd);
     if (rcvbuf > 0) {
-        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+        tsock_set_rcvbuf(fd, rcvbuf);
     }
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (const struct sockaddr *)&a, sizeof a) < 0) {
-        printf("    connect to port %u: %s\n", (unsigned)port, strerror(errno));
+    if (tsock_connect_loopback(fd, port) != TSOCK_OK) {
+        printf("    port %u: %s\n", (unsigned)port, tsock_error_text());
         it_fd_close(fd);
         return false;
     }
-    fl = fcntl(fd, F_GETFL, 0);
-    if ((fl < 0) || (fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)) {
+    if (tsock_set_nonblocking(fd) != TSOCK_OK) {
+        printf("    %s\n", tsock_error_text());
         it_fd_close(fd);
         return false;
     }
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    tsock_set_nodelay(fd);
     p->fd = fd;
     return true;
 }
 
 void it_peer_close(it_peer *p, bool linger_reset)
 {
-    if (p->fd >= 0) {
+    if (p->fd != SLOOP_FD_INVALID) {
         if (linger_reset) {
-            struct linger lg;
-            lg.l_onoff = 1;
-            lg.l_linger = 0;
-            (void)setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+            tsock_set_linger_reset(p->fd);
         }
         it_fd_close(p->fd);
-        p->fd = -1;
+        p->fd = SLOOP_FD_INVALID;
     }
 }
 
 long it_peer_send_some(it_peer *p, const void *data, size_t len)
 {
-    ssize_t n;
-    if (p->fd < 0) {
+    long n;
+    tsock_err err = TSOCK_OK;
+    if (p->fd == SLOOP_FD_INVALID) {
         return -1;
     }
-    n = send(p->fd, data, len, MSG_NOSIGNAL);
+    n = tsock_send(p->fd, data, len, &err);
     if (n < 0) {
-        if ((errno == EAGAIN) || (errno == EWOULDBLOCK) || (errno == EINTR)) {
+        if (err == TSOCK_AGAIN) {
             return 0;
         }
-        printf("    peer send: %s\n", strerror(errno));
+        printf("    peer send: %s\n", tsock_error_text());
         return -1;
     }
-    return (long)n;
+    return n;
 }
 
 bool it_peer_send(it_peer *p, const void *data, size_t len)
@@ -541,19 +794,20 @@ bool it_peer_send(it_peer *p, const void *data, size_t len)
 void it_peer_read(it_peer *p)
 {
     unsigned rounds = 0U;
-    while ((p->fd >= 0) && (p->state == IT_PEER_OPEN) && (p->len < IT_PEER_BUF) &&
-           (rounds < 64U)) {
-        ssize_t n = recv(p->fd, &p->buf[p->len], IT_PEER_BUF - p->len, 0);
+    while ((p->fd != SLOOP_FD_INVALID) && (p->state == IT_PEER_OPEN) &&
+           (p->len < IT_PEER_BUF) && (rounds < 64U)) {
+        tsock_err err = TSOCK_OK;
+        long n = tsock_recv(p->fd, &p->buf[p->len], IT_PEER_BUF - p->len, &err);
         rounds++;
         if (n > 0) {
             p->len += (size_t)n;
             p->total += (uint64_t)n;
         } else if (n == 0) {
             p->state = IT_PEER_EOF;
-        } else if ((errno == EAGAIN) || (errno == EWOULDBLOCK) || (errno == EINTR)) {
+        } else if (err == TSOCK_AGAIN) {
             break;
         } else {
-            p->err = errno;
+            p->err = (int)err;
             p->state = IT_PEER_RESET;
         }
     }
@@ -672,8 +926,7 @@ static int fault_accept(void *ctx, sloop_fd listener, sloop_fd *out)
     }
     rc = f->base->accept(f->base->ctx, listener, out);
     if ((rc == SLOOP_SYS_OK) && (f->accept_sndbuf > 0)) {
-        (void)setsockopt((int)*out, SOL_SOCKET, SO_SNDBUF, &f->accept_sndbuf,
-                         sizeof f->accept_sndbuf);
+        tsock_set_sndbuf(*out, f->accept_sndbuf);
     }
     return rc;
 }
@@ -682,6 +935,18 @@ static int fault_connect(void *ctx, const char *addr, uint16_t port, sloop_fd *o
 {
     it_fault *f = (it_fault *)ctx;
     if (f->connect_to_pipe) {
+#if defined(_WIN32)
+        /* WSAPoll takes sockets only: a listener nobody connects to is never
+         * writable, and getpeername on it says WSAENOTCONN ("in progress"). */
+        uint16_t unused = 0U;
+        sloop_fd s = tsock_listen_loopback(1, &unused);
+        if (s == SLOOP_FD_INVALID) {
+            return SLOOP_SYS_EOTHER;
+        }
+        f->injected++;
+        counted_opened(s); /* the loop owns it and must close it */
+        *out = s;
+#else
         int p[2];
         if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0) {
             return SLOOP_SYS_EOTHER;
@@ -689,7 +954,9 @@ static int fault_connect(void *ctx, const char *addr, uint16_t port, sloop_fd *o
         f->injected++;
         f->pipe_write_fd = p[1];
         it_fd_track(p[1]);
+        counted_opened(p[0]); /* the loop owns it and must close it */
         *out = (sloop_fd)p[0]; /* the read end of a pipe is never writable */
+#endif
         return SLOOP_SYS_EINPROGRESS;
     }
     return f->base->connect(f->base->ctx, addr, port, out);
@@ -773,8 +1040,9 @@ static int fault_epoll_wait(void *ctx, sloop_fd epfd, sloop_epoll_event *events,
 void it_fault_init(it_fault *f)
 {
     memset(f, 0, sizeof *f);
-    f->base = sloop_sys_default();
-    f->pipe_write_fd = -1;
+    f->base = it_sys_counted();
+    f->table = *f->base; /* entries not wrapped here go straight to the counted table */
+    f->pipe_write_fd = SLOOP_FD_INVALID;
     f->table.ctx = f;
     f->table.now_ms = fault_now_ms;
     f->table.listen = fault_listen;
@@ -786,9 +1054,11 @@ void it_fault_init(it_fault *f)
     f->table.sendv = fault_sendv;
     f->table.close = fault_close;
     f->table.poll = fault_poll;
-    f->table.epoll_create = fault_epoll_create;
-    f->table.epoll_ctl = fault_epoll_ctl;
-    f->table.epoll_wait = fault_epoll_wait;
+    if (f->base->epoll_create != NULL) { /* no epoll on Windows */
+        f->table.epoll_create = fault_epoll_create;
+        f->table.epoll_ctl = fault_epoll_ctl;
+        f->table.epoll_wait = fault_epoll_wait;
+    }
 }
 
 sloop_err it_init_small_sndbuf(void)
@@ -805,6 +1075,7 @@ static int fds_at_begin;
 
 static void raise_nofile(void)
 {
+#if !defined(_WIN32) /* Windows has no per-process socket limit to raise */
     static bool done;
     struct rlimit rl;
     if (!done && (getrlimit(RLIMIT_NOFILE, &rl) == 0) && (rl.rlim_cur < rl.rlim_max)) {
@@ -812,6 +1083,7 @@ static void raise_nofile(void)
         (void)setrlimit(RLIMIT_NOFILE, &rl);
     }
     done = true;
+#endif
 }
 
 void it_begin(sloop_backend b)
@@ -821,6 +1093,14 @@ void it_begin(sloop_backend b)
     memset(closed_gen, 0, sizeof closed_gen);
     violations = 0U;
     tracked_count = 0U;
+    (void)it_sys_counted();
+    cnt.opened = 0U;
+    cnt.closed = 0U;
+    cnt.close_errors = 0U;
+#if defined(_WIN32)
+    seen_count = 0U;
+    seen_overflow = false;
+#endif
     it_loop.magic = 0U; /* not initialised until the body says so */
     fds_at_begin = it_fd_count();
 }
@@ -851,4 +1131,7 @@ void it_end(it_end_report *r)
     }
     r->fds_after = it_fd_count();
     r->violations = violations;
+    r->sys_opened = cnt.opened;
+    r->sys_closed = cnt.closed;
+    r->sys_close_errors = cnt.close_errors;
 }

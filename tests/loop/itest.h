@@ -1,11 +1,13 @@
 /*
  * itest.h - shared support for the loopback integration tests of the loop.
  *
- * Every test body is written once and run for each backend (poll, epoll,
- * epoll-et) by IT_CASE, which also checks, after each run, what every user of
- * sloop relies on: no descriptor left open, every connection, listener and
- * watcher slot free before sloop_close, no user timer left, sloop_close
- * returning SLOOP_OK, and no callback for a handle after its on_close.
+ * Every test body is written once and run for each backend by IT_CASE (Linux:
+ * poll, epoll, epoll-et; Windows: WSAPoll, the only one there), which also
+ * checks, after each run, what every user of sloop relies on: no descriptor
+ * left open, every socket the loop opened through its sys table closed by it
+ * exactly once and without error, every connection, listener and watcher slot
+ * free before sloop_close, no user timer left, sloop_close returning SLOOP_OK,
+ * and no callback for a handle after its on_close.
  *
  * Rules the tests follow:
  *  - The loop lives in static storage (it_loop: ~25 MB with the itest budget).
@@ -13,8 +15,9 @@
  *    fails half-way can still be torn down by sloop_close safely.
  *  - The loop is driven by sloop_run_once with a small timeout inside IT_WAIT,
  *    which has an overall deadline: a bug fails the test instead of hanging it.
- *  - Peers are plain non-blocking loopback sockets (it_peer) or connections made
- *    by sloop_connect in the same loop.
+ *  - Peers are plain non-blocking loopback sockets (it_peer, over tests/tsock.h,
+ *    which is POSIX or Winsock) or connections made by sloop_connect in the
+ *    same loop.
  *
  * Helpers in itest.c report problems by their return value and a printed line;
  * only the test files use the harness checks (sl_current_failed is per file).
@@ -28,6 +31,7 @@
 
 #include "harness.h"
 #include "sloop.h"
+#include "tsock.h"
 
 /* ---- The loop under test and the backend of the current run ------------------ */
 extern sloop_loop it_loop;
@@ -38,11 +42,34 @@ extern sloop_backend it_backend;
 #define IT_WAIT_MS 5000U
 
 uint32_t it_now_ms(void);
-/* Descriptors open in this process (entries of /proc/self/fd). */
+/* Sleeps without the loop (for waits after sloop_close). */
+void it_sleep_ms(uint32_t ms);
+/* Descriptors open in this process. Linux: entries of /proc/self/fd. Windows
+ * (no /proc; SOCKET values are not small integers): the sockets this test saw
+ * created (by the loop through its sys table, see it_sys_counted, or by the
+ * helpers here) that are still open sockets (tsock_is_open); it is 0 at the
+ * start of every test. */
 int it_fd_count(void);
 
-/* sloop_init(&it_loop) for the current backend with an optional sys table. */
+/* The backend a loop gets with no sloop_options, and how a test asks "is this
+ * the poll-shaped backend" (WSAPoll runs src/backend/poll.c). */
+#if defined(_WIN32)
+#define IT_DEFAULT_BACKEND SLOOP_BACKEND_WSAPOLL
+#else
+#define IT_DEFAULT_BACKEND SLOOP_BACKEND_EPOLL
+#endif
+#define IT_BACKEND_IS_POLL(b) (((b) == SLOOP_BACKEND_POLL) || ((b) == SLOOP_BACKEND_WSAPOLL))
+
+/* sloop_init(&it_loop) for the current backend with an optional sys table.
+ * sys == NULL: the default table (Linux), or it_sys_counted() (Windows, where
+ * that count replaces /proc/self/fd). */
 sloop_err it_init(const sloop_sys *sys);
+/* sloop_sys_default() wrapped to count what the loop opens (listen, accept,
+ * connect) and closes, and close calls that fail; it_fault tables sit on it. */
+const sloop_sys *it_sys_counted(void);
+/* The test hands fd to the loop (sloop_conn_adopt succeeded): it counts as
+ * opened by the loop, which must close it, and is no longer tracked. */
+void it_sys_handed_over(sloop_fd fd);
 /* One loop iteration (waits at most 2 ms); false (and a printed line) if
  * sloop_run_once failed. */
 bool it_step(void);
@@ -164,9 +191,9 @@ void it_stream_pool_reset(it_stream_pool *pool, uint32_t frame_len, uint32_t lim
 #define IT_PEER_BUF 65536U
 
 typedef struct it_peer {
-    int fd;          /* -1 when not connected */
+    sloop_fd fd;     /* SLOOP_FD_INVALID when not connected */
     int state;       /* IT_PEER_OPEN, IT_PEER_EOF or IT_PEER_RESET */
-    int err;         /* errno of a failed recv */
+    int err;         /* tsock_err of a failed recv */
     size_t len;      /* bytes in buf */
     uint64_t total;  /* bytes received since connect */
     uint8_t buf[IT_PEER_BUF];
@@ -210,10 +237,17 @@ bool it_stream_drained(it_peer *p, uint32_t *next, bool *bad);
 
 /* Every socket or pipe a test opens through these helpers is tracked, so a
  * failed test can still close it; a test that passes must close them itself. */
-void it_fd_track(int fd);
-void it_fd_untrack(int fd);
-void it_fd_close(int fd); /* close + untrack */
+void it_fd_track(sloop_fd fd);
+void it_fd_untrack(sloop_fd fd);
+void it_fd_close(sloop_fd fd); /* close + untrack; SLOOP_FD_INVALID is ignored */
 unsigned it_fd_tracked(void);
+/* tsock_pipe, both ends tracked; false (printed) on failure. */
+bool it_pipe(sloop_fd p[2]);
+/* tsock_pair, both ends tracked; false (printed) on failure. */
+bool it_pair(sloop_fd sv[2]);
+/* A TCP socket bound to 127.0.0.1 (port chosen by the system) that does not
+ * listen: connecting to *port is refused. Tracked. */
+sloop_fd it_bound_not_listening(uint16_t *port);
 
 /* ---- Frames and payloads -------------------------------------------------------------- */
 /* Writes a 4-byte big-endian header and the payload into out; returns the size. */
@@ -242,11 +276,15 @@ typedef struct it_fault {
     unsigned broken_accept;
     /* accept calls made through this table. */
     unsigned accept_calls;
-    /* connect returns the read end of a fresh pipe with SLOOP_SYS_EINPROGRESS: a
-     * descriptor that never becomes writable. The write end is kept here (and
-     * tracked); the test closes it. */
+    /* connect returns, with SLOOP_SYS_EINPROGRESS, a descriptor that never
+     * becomes writable nor fails. POSIX: the read end of a fresh pipe; its
+     * write end is kept here (and tracked), the test closes it. Windows, where
+     * WSAPoll takes sockets only: a listening socket on 127.0.0.1 nobody
+     * connects to (never writable; getpeername says WSAENOTCONN, so the loop's
+     * 100 ms connect probe keeps seeing "in progress"); pipe_write_fd stays
+     * SLOOP_FD_INVALID. */
     bool connect_to_pipe;
-    int pipe_write_fd;
+    sloop_fd pipe_write_fd;
     /* > 0: SO_SNDBUF for every accepted socket (fixed, no autotuning), so that
      * a peer that does not read stalls a stream after little data. */
     int accept_sndbuf;
@@ -273,6 +311,10 @@ typedef struct it_end_report {
     int fds_before;
     int fds_after;
     unsigned violations;
+    /* it_sys_counted: what the loop opened, closed, and closes that failed. */
+    unsigned sys_opened;
+    unsigned sys_closed;
+    unsigned sys_close_errors;
 } it_end_report;
 
 void it_begin(sloop_backend b);
@@ -297,10 +339,21 @@ static inline void it_case(sloop_backend b, void (*body)(void))
     SL_CHECK_EQ(r.tracked_fds, 0);
     SL_CHECK_EQ(r.close_err, SLOOP_OK);
     SL_CHECK_EQ(r.fds_after, r.fds_before);
+    SL_CHECK_EQ(r.sys_closed, r.sys_opened);
+    SL_CHECK_EQ(r.sys_close_errors, 0);
 }
 
-/* Defines name_poll, name_epoll and name_epoll_et, each running the body below
- * the macro with that backend. List them with IT_ENTRIES(name). */
+/* Defines name_poll, name_epoll and name_epoll_et (Windows: name_wsapoll),
+ * each running the body below the macro with that backend. List them with
+ * IT_ENTRIES(name). */
+#if defined(_WIN32)
+#define IT_CASE(name)                                                                      \
+    static void name(void);                                                                \
+    SL_TEST(name##_wsapoll) { it_case(SLOOP_BACKEND_WSAPOLL, name); }                      \
+    static void name(void)
+
+#define IT_ENTRIES(name) SL_ENTRY(name##_wsapoll)
+#else
 #define IT_CASE(name)                                                                      \
     static void name(void);                                                                \
     SL_TEST(name##_poll) { it_case(SLOOP_BACKEND_POLL, name); }                            \
@@ -309,5 +362,6 @@ static inline void it_case(sloop_backend b, void (*body)(void))
     static void name(void)
 
 #define IT_ENTRIES(name) SL_ENTRY(name##_poll), SL_ENTRY(name##_epoll), SL_ENTRY(name##_epoll_et)
+#endif
 
 #endif

@@ -9,7 +9,6 @@
  * addresses and options, full tables) gets its documented error, never a crash.
  */
 #include <string.h>
-#include <unistd.h>
 
 #include "itest.h"
 
@@ -249,8 +248,17 @@ IT_CASE(api_init_misuse)
     /* Backends that do not exist or are not compiled in. */
     o.backend = (sloop_backend)99;
     SL_CHECK_EQ(sloop_init(&it_loop, &o), SLOOP_EBACKEND);
+#if defined(_WIN32)
+    o.backend = SLOOP_BACKEND_POLL;
+    SL_CHECK_EQ(sloop_init(&it_loop, &o), SLOOP_EBACKEND);
+    o.backend = SLOOP_BACKEND_EPOLL;
+    SL_CHECK_EQ(sloop_init(&it_loop, &o), SLOOP_EBACKEND);
+    o.backend = SLOOP_BACKEND_EPOLL_ET;
+    SL_CHECK_EQ(sloop_init(&it_loop, &o), SLOOP_EBACKEND);
+#else
     o.backend = SLOOP_BACKEND_WSAPOLL;
     SL_CHECK_EQ(sloop_init(&it_loop, &o), SLOOP_EBACKEND);
+#endif
     /* A sys table with a hole. */
     broken = *sloop_sys_default();
     broken.recv = NULL;
@@ -268,7 +276,7 @@ IT_CASE(api_init_misuse)
     SL_CHECK_OK(sloop_close(&it_loop));
     SL_CHECK_EQ(sloop_close(&it_loop), SLOOP_EINVAL); /* closed twice */
     SL_CHECK_OK(sloop_init(&it_loop, NULL));
-    SL_CHECK_EQ(sloop_backend_in_use(&it_loop), SLOOP_BACKEND_EPOLL);
+    SL_CHECK_EQ(sloop_backend_in_use(&it_loop), IT_DEFAULT_BACKEND);
     SL_CHECK_OK(sloop_close(&it_loop));
 }
 
@@ -286,7 +294,7 @@ IT_CASE(api_null_and_bad_arguments)
     sloop_listener ls[SLOOP_MAX_LISTENERS];
     sloop_timer ts[SLOOP_MAX_TIMERS];
     sloop_watch ws[SLOOP_MAX_WATCHERS];
-    int pipefd[SLOOP_MAX_WATCHERS][2];
+    sloop_fd pipefd[SLOOP_MAX_WATCHERS][2];
     sloop_conn forged;
     it_rec_reset(&srv);
     SL_CHECK_OK(it_init(NULL));
@@ -365,9 +373,7 @@ IT_CASE(api_null_and_bad_arguments)
     SL_CHECK_EQ(sloop_timer_start(&it_loop, 1U, 0U, noop_timer, NULL, &t), SLOOP_ELIMIT);
     /* One descriptor per watcher: epoll cannot register a descriptor twice. */
     for (i = 0U; i < SLOOP_MAX_WATCHERS; i++) {
-        SL_CHECK(pipe(pipefd[i]) == 0);
-        it_fd_track(pipefd[i][0]);
-        it_fd_track(pipefd[i][1]);
+        SL_CHECK(it_pipe(pipefd[i]));
         SL_CHECK_OK(sloop_watch_start(&it_loop, pipefd[i][0], 0U, noop_watch, NULL, &ws[i]));
     }
     SL_CHECK_EQ(sloop_watch_start(&it_loop, pipefd[0][1], 0U, noop_watch, NULL, &w),

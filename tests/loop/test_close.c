@@ -8,13 +8,7 @@
  * shutdown closes the listeners at once, flushes every connection and makes
  * sloop_run return, aborting only what is still stuck at its deadline.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "itest.h"
 
@@ -308,21 +302,14 @@ static void safety_stop(sloop_loop *loop, sloop_timer t, void *user)
 
 static bool connection_refused(uint16_t p)
 {
-    struct sockaddr_in a;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int rc;
-    int e;
-    if (fd < 0) {
+    sloop_fd fd = tsock_tcp();
+    tsock_err err;
+    if (fd == SLOOP_FD_INVALID) {
         return false;
     }
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons(p);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    rc = connect(fd, (const struct sockaddr *)&a, sizeof a);
-    e = errno;
-    (void)close(fd);
-    return (rc < 0) && (e == ECONNREFUSED);
+    err = tsock_connect_loopback(fd, p);
+    (void)tsock_close(fd);
+    return err == TSOCK_REFUSED;
 }
 
 static it_stream_pool pool;
@@ -486,7 +473,7 @@ static bool peer_ends_soon(it_peer *p)
         if ((uint32_t)(it_now_ms() - t0) > IT_WAIT_MS) {
             return false;
         }
-        (void)usleep(1000U);
+        it_sleep_ms(1U);
     }
     return true;
 }
@@ -499,7 +486,7 @@ IT_CASE(close_loop_with_everything_open_then_reinit)
     sloop_conn c;
     sloop_timer t;
     sloop_watch w;
-    int p[2];
+    sloop_fd p[2];
     uint32_t i;
     uint8_t wire[8];
     it_rec_reset(&srv);
@@ -512,13 +499,11 @@ IT_CASE(close_loop_with_everything_open_then_reinit)
     it_conn_opts_length(&co);
     SL_CHECK_OK(sloop_connect(&it_loop, "127.0.0.1", port, &co, &it_record_handler, &cli, &c));
     IT_WAIT((srv.opens == 4U) && (cli.opens == 1U), IT_WAIT_MS);
-    SL_CHECK(pipe(p) == 0);
-    it_fd_track(p[0]);
-    it_fd_track(p[1]);
+    SL_CHECK(it_pipe(p));
     SL_CHECK_OK(sloop_watch_start(&it_loop, p[0], SLOOP_READABLE, never_watch, NULL, &w));
     SL_CHECK_OK(sloop_timer_start(&it_loop, 100000U, 0U, never_timer, NULL, &t));
     SL_CHECK_OK(sloop_send(&it_loop, c, "unsent", 6U));
-    SL_CHECK(write(p[1], "x", 1U) == 1); /* readable, but never dispatched */
+    SL_CHECK(tsock_write(p[1], "x", 1U) == 1); /* readable, but never dispatched */
 
     SL_CHECK_OK(sloop_close(&it_loop));
     SL_CHECK_EQ(srv.closes, 4);
@@ -538,7 +523,7 @@ IT_CASE(close_loop_with_everything_open_then_reinit)
         SL_CHECK_EQ(peers[i].len, 0);
         it_peer_close(&peers[i], false);
     }
-    SL_CHECK(fcntl(p[0], F_GETFD) >= 0);
+    SL_CHECK(tsock_is_open(p[0]));
     it_fd_close(p[0]);
     it_fd_close(p[1]);
 

@@ -5,9 +5,7 @@
  * are split into reads; a peer that violates the framing or stops reading
  * affects only its own connection.
  */
-#include <fcntl.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "itest.h"
 
@@ -437,7 +435,7 @@ IT_CASE(echo_peer_half_close_gets_all_echoes)
         n += it_frame(&wire[n], payload, (uint32_t)sizeof payload);
     }
     SL_CHECK(it_peer_send(&peers[0], wire, n));
-    SL_CHECK(shutdown(peers[0].fd, SHUT_WR) == 0);
+    SL_CHECK_EQ(tsock_shutdown_send(peers[0].fd), TSOCK_OK);
     IT_WAIT(it_peer_ended(&peers[0]), IT_WAIT_MS);
     SL_CHECK_EQ(peers[0].state, IT_PEER_EOF);
     SL_CHECK_EQ(peers[0].len, n);
@@ -474,21 +472,22 @@ IT_CASE(echo_raw_mode)
     SL_CHECK_OK(sloop_listener_close(&it_loop, lst));
 }
 
-/* sloop_conn_adopt: an already connected socket (one end of a socketpair)
- * becomes a sloop connection, echoes, and is closed by sloop. */
+/* sloop_conn_adopt: an already connected socket (one end of a socketpair;
+ * Windows: of a loopback TCP connection) becomes a sloop connection, echoes,
+ * and is closed by sloop. */
 IT_CASE(echo_adopted_socket)
 {
-    int sv[2];
+    sloop_fd sv[2];
     sloop_conn_options co;
     sloop_conn c;
     uint8_t wire[16];
     size_t n;
     it_rec_reset(&srv);
     SL_CHECK_OK(it_init(NULL));
-    SL_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
-    it_fd_track(sv[1]);
+    SL_CHECK(it_pair(sv));
     it_conn_opts_length(&co);
     SL_CHECK_OK(sloop_conn_adopt(&it_loop, sv[0], &co, &it_echo_handler, &srv, &c));
+    it_sys_handed_over(sv[0]); /* sloop owns it now */
     IT_WAIT(srv.opens == 1U, IT_WAIT_MS);
     SL_CHECK_EQ(srv.last_open.id, c.id);
     peers[0].fd = sv[1];
@@ -502,7 +501,7 @@ IT_CASE(echo_adopted_socket)
     IT_WAIT(srv.closes == 1U, IT_WAIT_MS);
     SL_CHECK_EQ(srv.last_reason, SLOOP_CLOSE_LOCAL);
     IT_WAIT(it_peer_ended(&peers[0]), IT_WAIT_MS);
-    SL_CHECK(fcntl(sv[0], F_GETFD) < 0); /* sloop closed its end */
+    SL_CHECK(!tsock_is_open(sv[0])); /* sloop closed its end */
     it_peer_close(&peers[0], false);
 }
 

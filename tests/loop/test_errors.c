@@ -9,12 +9,7 @@
  * connect is reported; a generic fd watcher reports exactly the events asked
  * for, and one whose descriptor is closed behind sloop's back is stopped.
  */
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "itest.h"
 
@@ -95,7 +90,7 @@ IT_CASE(error_send_to_closed_peer_epipe)
     SL_CHECK(it_stream_wait_stalled(&st, c));
     /* Graceful close: sloop stops reading and keeps trying to flush. */
     SL_CHECK_OK(sloop_conn_close(&it_loop, c));
-    SL_CHECK(shutdown(peers[0].fd, SHUT_WR) == 0);
+    SL_CHECK_EQ(tsock_shutdown_send(peers[0].fd), TSOCK_OK);
     SL_CHECK(it_pump_for(5U));
     SL_CHECK_EQ(st.rec.closes, 0);
     it_peer_close(&peers[0], false); /* unread data: the peer's kernel resets */
@@ -116,7 +111,7 @@ IT_CASE(error_eintr_everywhere)
     f.eintr_recv = 12U;
     f.eintr_sendv = 12U;
     f.eintr_accept = 12U;
-    if (it_backend == SLOOP_BACKEND_POLL) {
+    if (IT_BACKEND_IS_POLL(it_backend)) {
         f.eintr_poll = 12U;
     } else {
         f.eintr_epoll_wait = 12U;
@@ -231,25 +226,17 @@ IT_CASE(error_accept_failing_for_good_backs_off)
 IT_CASE(error_connect_refused)
 {
     static it_rec cli;
-    struct sockaddr_in a;
-    socklen_t alen = (socklen_t)sizeof a;
     sloop_conn_options co;
     sloop_conn c;
     sloop_err err;
-    int fd;
+    sloop_fd fd;
+    uint16_t p = 0U;
     it_rec_reset(&cli);
     SL_CHECK_OK(it_init(NULL));
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    SL_CHECK(fd >= 0);
-    it_fd_track(fd);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    SL_CHECK(bind(fd, (const struct sockaddr *)&a, sizeof a) == 0);
-    SL_CHECK(getsockname(fd, (struct sockaddr *)&a, &alen) == 0);
+    fd = it_bound_not_listening(&p);
+    SL_CHECK(fd != SLOOP_FD_INVALID);
     it_conn_opts_length(&co);
-    err = sloop_connect(&it_loop, "127.0.0.1", ntohs(a.sin_port), &co, &it_record_handler, &cli,
-                        &c);
+    err = sloop_connect(&it_loop, "127.0.0.1", p, &co, &it_record_handler, &cli, &c);
     if (err == SLOOP_OK) {
         IT_WAIT(cli.closes == 1U, IT_WAIT_MS);
         SL_CHECK_EQ(cli.last_reason, SLOOP_CLOSE_CONNECT_FAILED);
@@ -285,7 +272,7 @@ static void watch_cb(sloop_loop *loop, sloop_watch w, sloop_fd fd, unsigned even
     r->last_events = events;
     if (r->read_each) {
         uint8_t b;
-        if (read((int)fd, &b, 1U) == 1) {
+        if (tsock_read(fd, &b, 1U) == 1) {
             r->bytes++;
         }
     }
@@ -294,15 +281,6 @@ static void watch_cb(sloop_loop *loop, sloop_watch w, sloop_fd fd, unsigned even
     }
 }
 
-static bool make_pipe(int p[2])
-{
-    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0) {
-        return false;
-    }
-    it_fd_track(p[0]);
-    it_fd_track(p[1]);
-    return true;
-}
 
 IT_CASE(watch_pipe_readable_writable_stop)
 {
@@ -311,11 +289,11 @@ IT_CASE(watch_pipe_readable_writable_stop)
     sloop_watch rw;
     sloop_watch ww;
     unsigned calls;
-    int p[2];
+    sloop_fd p[2];
     memset(&rr, 0, sizeof rr);
     memset(&wr, 0, sizeof wr);
     SL_CHECK_OK(it_init(NULL));
-    SL_CHECK(make_pipe(p));
+    SL_CHECK(it_pipe(p));
     SL_CHECK_OK(sloop_watch_start(&it_loop, p[0], SLOOP_READABLE, watch_cb, &rr, &rw));
     /* The write end is watched for reading first: never ready. */
     SL_CHECK_OK(sloop_watch_start(&it_loop, p[1], SLOOP_READABLE, watch_cb, &wr, &ww));
@@ -324,7 +302,7 @@ IT_CASE(watch_pipe_readable_writable_stop)
     SL_CHECK_EQ(wr.calls, 0);
     /* Readable, and level-triggered in every backend: a callback that does not
      * read is called again. */
-    SL_CHECK(write(p[1], "ab", 2U) == 2);
+    SL_CHECK(tsock_write(p[1], "ab", 2U) == 2);
     IT_WAIT(rr.calls >= 3U, IT_WAIT_MS);
     SL_CHECK_EQ(rr.events_or, SLOOP_READABLE);
     /* Reading one byte per call drains it; then the calls stop. */
@@ -345,17 +323,17 @@ IT_CASE(watch_pipe_readable_writable_stop)
     SL_CHECK_EQ(wr.calls, calls);
     SL_CHECK_EQ(sloop_watch_stop(&it_loop, ww), SLOOP_ESTALE);
     SL_CHECK_EQ(sloop_watch_modify(&it_loop, ww, SLOOP_READABLE), SLOOP_ESTALE);
-    SL_CHECK(fcntl(p[1], F_GETFD) >= 0);
+    SL_CHECK(tsock_is_open(p[1]));
     /* Stopped from its own callback. */
     rr.stop_after = rr.calls + 1U;
-    SL_CHECK(write(p[1], "c", 1U) == 1);
+    SL_CHECK(tsock_write(p[1], "c", 1U) == 1);
     IT_WAIT(rr.calls == rr.stop_after, IT_WAIT_MS);
     SL_CHECK_OK(rr.stop_err);
-    SL_CHECK(write(p[1], "d", 1U) == 1);
+    SL_CHECK(tsock_write(p[1], "d", 1U) == 1);
     SL_CHECK(it_pump_for(10U));
     SL_CHECK_EQ(rr.calls, rr.stop_after);
     SL_CHECK_EQ(sloop_watch_stop(&it_loop, rw), SLOOP_ESTALE);
-    SL_CHECK(fcntl(p[0], F_GETFD) >= 0);
+    SL_CHECK(tsock_is_open(p[0]));
     it_fd_close(p[0]);
     it_fd_close(p[1]);
 }
@@ -368,15 +346,15 @@ IT_CASE(watch_fd_closed_behind_sloops_back)
 {
     static watch_rec rr;
     sloop_watch w;
-    int p[2];
+    sloop_fd p[2];
     memset(&rr, 0, sizeof rr);
     SL_CHECK_OK(it_init(NULL));
-    SL_CHECK(make_pipe(p));
+    SL_CHECK(it_pipe(p));
     SL_CHECK_OK(sloop_watch_start(&it_loop, p[0], SLOOP_READABLE, watch_cb, &rr, &w));
     SL_CHECK(it_pump_for(5U));
     SL_CHECK_EQ(rr.calls, 0);
     it_fd_close(p[0]);
-    if (it_backend == SLOOP_BACKEND_POLL) {
+    if (IT_BACKEND_IS_POLL(it_backend)) {
         IT_WAIT(rr.calls >= 1U, IT_WAIT_MS);
         SL_CHECK(it_pump_for(10U));
         SL_CHECK_EQ(rr.calls, 1);

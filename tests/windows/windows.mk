@@ -2,7 +2,11 @@
 # tests under Wine. Included at the end of the top Makefile.
 #
 #   make windows         build/win:     libsloop.a, unit tests, test_wsapoll, and the
-#                                       sim fault suites test_sim, test_sim_faults (.exe)
+#                                       fault suites test_sim, test_sim_faults and
+#                                       test_real_faults (.exe)
+#                        build/win/itest: libsloop.a and the loopback integration
+#                                       tests (tests/loop) with the itest budget
+#                                       (2048 connections, as on Linux)
 #                        build/win/app: libsloop.a and the examples with the app
 #                                       budget (the Linux examples' budget)
 #   make check-windows   the above plus `make examples`, then tests/windows/run.sh:
@@ -16,20 +20,23 @@
 
 WIN_CROSS  ?= x86_64-w64-mingw32-
 WIN_B      := build/win
+WIN_ITEST_B := build/win/itest
 WIN_APP_B  := build/win/app
 WIN_FLAGS  := -D_WIN32_WINNT=0x0600
 WIN_LIBS   := -lws2_32
 WIN_MAKE    = $(MAKE) --no-print-directory CC=$(WIN_CROSS)gcc AR=$(WIN_CROSS)ar SLOOP_WIN=1
 
-.PHONY: windows check-windows windows-test-bins windows-app-bins
+.PHONY: windows check-windows windows-test-bins windows-itest-bins windows-app-bins
 windows:
 	+@$(WIN_MAKE) B=$(WIN_B) EXTRA_CFLAGS="$(WIN_FLAGS)" windows-test-bins
+	+@$(WIN_MAKE) B=$(WIN_ITEST_B) EXTRA_CFLAGS="$(WIN_FLAGS) $(ITEST_FLAGS)" windows-itest-bins
 	+@$(WIN_MAKE) B=$(WIN_APP_B) EXTRA_CFLAGS="$(WIN_FLAGS) $(APP_FLAGS)" windows-app-bins
 
 # Wine runs are serial inside run.sh (never two Wine jobs at once); the builds
 # before it may run in parallel.
 check-windows: windows examples
-	@WIN_B=$(WIN_B) WIN_APP_B=$(WIN_APP_B) APP_B=$(APP_B) WINE=$(or $(WINE),wine) \
+	@WIN_B=$(WIN_B) WIN_ITEST_B=$(WIN_ITEST_B) WIN_APP_B=$(WIN_APP_B) APP_B=$(APP_B) \
+	  WINE=$(or $(WINE),wine) \
 	  tests/windows/run.sh
 
 # ---- Rules used by the sub-makes above (SLOOP_WIN=1, B=build/win...) ------------
@@ -42,10 +49,13 @@ $(LIB): $(B)/obj/src/sys/win32.o
 endif
 
 WIN_UNIT_EXE := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%.exe)
-# tests/fault suites over the simulation; test_real_faults (POSIX sockets, poll
-# and epoll backends) does not apply on Windows (README.md).
-WIN_FAULT_EXE := $(B)/tests/test_sim.exe $(B)/tests/test_sim_faults.exe
+# tests/fault: the suites over the simulation, and test_real_faults over real
+# Winsock sockets (its peers use tests/tsock.c; the backend is WSAPoll).
+WIN_FAULT_EXE := $(B)/tests/test_sim.exe $(B)/tests/test_sim_faults.exe \
+                 $(B)/tests/test_real_faults.exe
+WIN_LOOP_EXE  := $(LOOP_TEST_SRC:tests/loop/%.c=$(B)/tests/loop/%.exe)
 windows-test-bins: $(LIB) $(WIN_UNIT_EXE) $(B)/tests/test_wsapoll.exe $(WIN_FAULT_EXE)
+windows-itest-bins: $(LIB) $(WIN_LOOP_EXE)
 windows-app-bins: $(LIB) $(EXAMPLES:%=$(B)/examples/%.exe)
 
 # MinGW's gcc names its output *.exe whatever -o says, so the targets carry it.
@@ -63,6 +73,12 @@ $(WIN_FAULT_EXE): $(B)/tests/%.exe: tests/fault/%.c $(FAULT_SUPPORT) $(FAULT_HDR
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) -Itests -Itests/fault $< $(FAULT_SUPPORT) $(LIB) $(LDFLAGS) $(WIN_LIBS) -o $@
+
+$(WIN_LOOP_EXE): $(B)/tests/loop/%.exe: tests/loop/%.c $(LOOP_SUPPORT) $(LIB) \
+                 $(wildcard tests/loop/*.h) tests/harness.h tests/tsock.h
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD $@")
+	$(Q)$(CC) $(CFLAGS) -Itests $< $(LOOP_SUPPORT) $(LIB) $(LDFLAGS) $(WIN_LIBS) -o $@
 
 $(B)/examples/%.exe: examples/%.c $(LIB)
 	@mkdir -p $(dir $@)
