@@ -56,6 +56,15 @@
  *  - SO_REUSEADDR on Windows lets another socket steal a bound port; listeners
  *    use SO_EXCLUSIVEADDRUSE instead (best effort). A bind that loses to an
  *    exclusive owner fails with WSAEACCES, reported as SLOOP_SYS_EADDRINUSE.
+ *  - Wine (8.0) reports a connection reset by the peer (RST) to recv as an end
+ *    of stream: recv returns 0, never WSAECONNRESET, and SO_ERROR is 0 (Wine's
+ *    server has already taken the error from the Linux socket), so a reset
+ *    peer would be closed as SLOOP_CLOSE_PEER, not SLOOP_CLOSE_RESET. Windows
+ *    itself returns WSAECONNRESET. When recv returns 0, win32_recv therefore
+ *    sends zero bytes: that transmits nothing and succeeds on a connection
+ *    the peer only closed in its direction, and fails with WSAECONNRESET on a
+ *    reset one (Wine and Windows alike), which is then reported. One extra
+ *    call per connection, at its end of stream.
  *  - There is no SIGPIPE: send to a vanished peer fails with WSAECONNRESET,
  *    WSAECONNABORTED or WSAESHUTDOWN (reported as ECONNRESET, ECONNABORTED,
  *    EPIPE).
@@ -351,6 +360,22 @@ static int win32_connect_result(void *ctx, sloop_fd fd)
     return SLOOP_SYS_OK;
 }
 
+/* End of stream, or a reset that recv reported as one (Wine, see the notes)?
+ * A zero-byte send transmits nothing: it succeeds while the connection is
+ * open in our direction (the peer only closed its own), and fails with
+ * WSAECONNRESET / WSAECONNABORTED once the connection was reset. */
+static int win32_end_of_stream_or_reset(SOCKET s)
+{
+    int code = SLOOP_SYS_OK;
+    if (send(s, "", 0, 0) != 0) {
+        int e = WSAGetLastError();
+        if ((e == WSAECONNRESET) || (e == WSAECONNABORTED) || (e == WSAENETRESET)) {
+            code = SLOOP_SYS_ECONNRESET;
+        }
+    }
+    return code;
+}
+
 static int win32_recv(void *ctx, sloop_fd fd, void *buf, size_t len, size_t *got)
 {
     int n;
@@ -359,6 +384,12 @@ static int win32_recv(void *ctx, sloop_fd fd, void *buf, size_t len, size_t *got
     n = recv(win32_sock(fd), (char *)buf, ask, 0);
     if (n < 0) {
         return win32_last_error();
+    }
+    if ((n == 0) && (ask > 0)) {
+        int rc = win32_end_of_stream_or_reset(win32_sock(fd));
+        if (rc != SLOOP_SYS_OK) {
+            return rc;
+        }
     }
     *got = (size_t)n;
     return SLOOP_SYS_OK;
