@@ -10,7 +10,8 @@
 #   test_sim_faults   every scenario over the sim, every call faulted in turn
 #                     ("fault-sim", N counts fault points)
 #   test_real_faults  a subset over real sockets on 127.0.0.1 with the poll,
-#                     epoll and edge-triggered epoll backends ("fault-real")
+#                     epoll and edge-triggered epoll backends ("fault-real");
+#                     on Windows (tests/windows/windows.mk) with WSAPoll
 #
 # Each toolchain gets its own build directory, so objects never mix:
 # gcc -> build/fault, clang+SAN -> build/fault-asan, others suffixed with $(CC).
@@ -22,8 +23,9 @@ else
 FAULT_B ?= build/fault$(if $(filter gcc,$(FAULT_CCNAME)),,-$(FAULT_CCNAME))
 endif
 
-FAULT_SUPPORT := tests/fault/faultplan.c tests/fault/world.c tests/fault/scenarios.c
-FAULT_HDRS    := $(wildcard tests/fault/*.h) tests/harness.h include/sloop_sim.h
+# tests/tsock.c: the real-socket peers (POSIX or Winsock) of world.c.
+FAULT_SUPPORT := tests/fault/faultplan.c tests/fault/world.c tests/fault/scenarios.c tests/tsock.c
+FAULT_HDRS    := $(wildcard tests/fault/*.h) tests/harness.h tests/tsock.h include/sloop_sim.h
 FAULT_TESTS   := test_sim test_sim_faults test_real_faults
 FAULT_BINS     = $(FAULT_TESTS:%=$(B)/tests/fault/%)
 # Wall-clock cap per suite; the suites bound themselves, this is the backstop.

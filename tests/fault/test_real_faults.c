@@ -1,7 +1,8 @@
 /*
  * test_real_faults.c - fault injection over real sockets on 127.0.0.1, with the
- * poll, epoll and edge-triggered epoll backends: the fault plan wraps
- * sloop_sys_default(), the peers are ordinary sockets in the same thread.
+ * poll, epoll and edge-triggered epoll backends (Windows: WSAPoll, the only
+ * one there): the fault plan wraps sloop_sys_default(), the peers are ordinary
+ * sockets in the same thread (tests/tsock.h: POSIX or Winsock).
  *
  * Same method as test_sim_faults: a fault-free run records the sys calls, then
  * one run per call index per fault that call can suffer. Real sockets are not
@@ -26,14 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include "faultplan.h"
 #include "scenarios.h"
+#include "tsock.h"
 #include "world.h"
 
 typedef struct scenario {
@@ -51,8 +49,12 @@ static const scenario g_scenarios[] = {
 };
 #define SCENARIOS ((uint32_t)(sizeof g_scenarios / sizeof g_scenarios[0]))
 
+#if defined(_WIN32)
+static const sloop_backend g_backends[] = { SLOOP_BACKEND_WSAPOLL };
+#else
 static const sloop_backend g_backends[] = { SLOOP_BACKEND_POLL, SLOOP_BACKEND_EPOLL,
                                             SLOOP_BACKEND_EPOLL_ET };
+#endif
 #define BACKENDS ((uint32_t)(sizeof g_backends / sizeof g_backends[0]))
 
 typedef struct fault_point {
@@ -70,29 +72,11 @@ static world g_w;
 static uint8_t g_trace[FP_TRACE_MAX];
 static char g_where[200];
 static uint64_t g_target;
-static uint64_t g_after;
+#if SLOOP_HAVE_EPOLL
+static uint64_t g_after; /* the call after which the next EPOLL_CTL_MOD fails */
+#endif
 
 /* ---- A client scenario over real sockets ------------------------------------------------------ */
-
-static int listen_socket(uint16_t *port)
-{
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (s < 0) {
-        return -1;
-    }
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if ((bind(s, (const struct sockaddr *)&a, sizeof a) != 0) || (listen(s, 16) != 0) ||
-        (getsockname(s, (struct sockaddr *)&a, &len) != 0)) {
-        (void)close(s);
-        return -1;
-    }
-    *port = ntohs(a.sin_port);
-    return s;
-}
 
 /* The loop connects to a socket the test listens on (it answers like the sim's
  * accepting remote), and to a port nobody listens on (refused). */
@@ -100,17 +84,17 @@ static void sc_client_real(world *w)
 {
     uint16_t port = 0U;
     uint16_t dead_port = 0U;
-    int ls = listen_socket(&port);
-    int dead = listen_socket(&dead_port);
+    sloop_fd ls = tsock_listen_loopback(16, &port);
+    sloop_fd dead = tsock_listen_loopback(16, &dead_port);
     int p = -1;
     uint32_t step;
     bool done = false;
     sloop_conn c;
-    W_EXPECT(w, (ls >= 0) && (dead >= 0));
-    if (dead >= 0) {
-        (void)close(dead); /* the port is now refused */
+    W_EXPECT(w, (ls != SLOOP_FD_INVALID) && (dead != SLOOP_FD_INVALID));
+    if (dead != SLOOP_FD_INVALID) {
+        (void)tsock_close(dead); /* the port is now refused */
     }
-    if (ls < 0) {
+    if (ls == SLOOP_FD_INVALID) {
         return;
     }
     W_EXPECT(w, w_connect(w, "127.0.0.1", port, 2000U, 0U, &c) == SLOOP_OK);
@@ -118,11 +102,12 @@ static void sc_client_real(world *w)
     for (step = 0U; (step < 300U) && !done; step++) {
         (void)sloop_run_once(w->loop, w->step_ms);
         if (p < 0) {
-            int s = accept4(ls, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-            if (s >= 0) {
+            tsock_err err;
+            sloop_fd s = tsock_accept(ls, &err);
+            if (s != SLOOP_FD_INVALID) {
                 p = w_peer_add_sock(w, s);
                 if (p < 0) {
-                    (void)close(s);
+                    (void)tsock_close(s);
                 }
             }
         }
@@ -145,7 +130,7 @@ static void sc_client_real(world *w)
         }
         done = (w_open_count(w) == 0U) && ((p < 0) || (w->peers[p].script == 9U));
     }
-    (void)close(ls);
+    (void)tsock_close(ls);
     if (w_open_count(w) != 0U) {
         w_fail(w, __FILE__, __LINE__, "did not come to rest: %u connections open",
                w_open_count(w));
@@ -161,7 +146,7 @@ static void on_fatal(int sig)
 {
     static const char msg[] = "\nfault-real: crashed at ";
     (void)write(2, msg, sizeof msg - 1U);
-    (void)write(2, g_where, strlen(g_where));
+    (void)write(2, g_where, (unsigned)strlen(g_where)); /* MinGW: unsigned count */
     (void)write(2, "\n", 1U);
     signal(sig, SIG_DFL);
     raise(sig);
@@ -188,11 +173,13 @@ static bool at_target(const fp_call *call, void *user)
     return call->index == g_target;
 }
 
+#if SLOOP_HAVE_EPOLL
 static bool next_mod(const fp_call *call, void *user)
 {
     (void)user;
     return (call->index > g_after) && (call->op == EPOLL_CTL_MOD);
 }
+#endif
 
 typedef enum run_result { RUN_PASS, RUN_FAIL, RUN_OFF_PATH } run_result;
 
@@ -214,10 +201,12 @@ static run_result run_one(const scenario *sc, sloop_backend be, const fault_poin
                        : (f->action == FP_SHORT) ? "short"
                        : (f->action == FP_JUMP) ? "clock jump" : "clock stall",
                        f->then_mod ? " + next epoll MOD fails" : "");
+#if SLOOP_HAVE_EPOLL
         if (f->then_mod) {
             g_after = f->index;
             (void)fp_add_pred(&g_fp, FP_EPOLL_CTL, next_mod, NULL, SLOOP_SYS_ENOMEM, 1U);
         }
+#endif
     } else {
         (void)snprintf(g_where, sizeof g_where, "%s/%s (fault-free)", sc->name,
                        sloop_backend_name(be));
@@ -307,9 +296,8 @@ static void run_scenario(const scenario *sc, sloop_backend be, tally *total)
     uint64_t calls;
     uint64_t k;
     uint32_t shown = 0U;
-    struct timespec t0;
-    struct timespec t1;
-    (void)clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint32_t t0 = sloop_sys_default()->now_ms(NULL); /* the OS's monotonic clock */
+    uint32_t t1;
     if (run_one(sc, be, NULL, 100000U, true) != RUN_PASS) {
         printf("scenario %s/%s: the fault-free run fails; fault points skipped\n", sc->name,
                sloop_backend_name(be));
@@ -334,7 +322,7 @@ static void run_scenario(const scenario *sc, sloop_backend be, tally *total)
             }
         }
     }
-    (void)clock_gettime(CLOCK_MONOTONIC, &t1);
+    t1 = sloop_sys_default()->now_ms(NULL);
     if (shown >= 10U) {
         printf("  (only the first 10 failures are shown)\n");
     }
@@ -342,8 +330,7 @@ static void run_scenario(const scenario *sc, sloop_backend be, tally *total)
            "%llu off-path (%.1fs)\n",
            sc->name, sloop_backend_name(be), (unsigned long long)calls,
            (unsigned long long)(t.passed + t.failed), (unsigned long long)t.failed,
-           (unsigned long long)t.off_path,
-           (double)(t1.tv_sec - t0.tv_sec) + ((double)(t1.tv_nsec - t0.tv_nsec) / 1e9));
+           (unsigned long long)t.off_path, (double)(uint32_t)(t1 - t0) / 1000.0);
     total->passed += t.passed;
     total->failed += t.failed;
     total->off_path += t.off_path;
@@ -355,7 +342,9 @@ int main(int argc, char **argv)
     uint32_t i;
     uint32_t b;
     signal(SIGSEGV, on_fatal);
+#if defined(SIGBUS) /* not on Windows */
     signal(SIGBUS, on_fatal);
+#endif
     signal(SIGABRT, on_fatal);
 #ifdef FAULT_HAVE_ASAN
     __sanitizer_set_death_callback(on_sanitizer_death);

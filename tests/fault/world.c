@@ -4,22 +4,11 @@
  */
 #include "world.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#if !defined(_WIN32)
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#define W_REAL_SOCKETS 1
-#else
-/* Windows (MinGW, under Wine): the sim suites only. The real-socket peers
- * (test_real_faults) are POSIX code and compiled out; no peer is a socket. */
-#define W_REAL_SOCKETS 0
-#endif
+
+#include "tsock.h" /* real-socket peers: POSIX or Winsock */
 
 /* ---- Failures ------------------------------------------------------------------------ */
 
@@ -547,7 +536,7 @@ static int w_peer_new(world *w)
     p->reset = 0U;
     p->rx_over = 0U;
     p->sim_id = 0U;
-    p->sock = -1;
+    p->sock = SLOOP_FD_INVALID;
     p->rx_len = 0U;
     p->tx_len = 0U;
     p->tx_over = 0U;
@@ -578,39 +567,28 @@ int w_peer_connect_sim(world *w)
 
 int w_peer_connect(world *w)
 {
-#if W_REAL_SOCKETS
-    struct sockaddr_in a;
-    int s;
+    sloop_fd s;
     int p;
-#endif
     if (w->sim != NULL) {
         return w_peer_connect_sim(w);
     }
-#if !W_REAL_SOCKETS
-    return -1;
-#else
     if (!w->have_listener) {
         return -1;
     }
-    s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s < 0) {
+    s = tsock_tcp();
+    if (s == SLOOP_FD_INVALID) {
         return -1;
     }
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons(w->port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     /* Blocking connect: on loopback it completes within the call. */
-    if (connect(s, (const struct sockaddr *)&a, sizeof a) != 0) {
-        (void)close(s);
+    if (tsock_connect_loopback(s, w->port) != TSOCK_OK) {
+        (void)tsock_close(s);
         return -1;
     }
     p = w_peer_add_sock(w, s);
     if (p < 0) {
-        (void)close(s);
+        (void)tsock_close(s);
     }
     return p;
-#endif
 }
 
 bool w_peer_conn(const world *w, int p, sloop_conn *out)
@@ -628,24 +606,22 @@ bool w_peer_conn(const world *w, int p, sloop_conn *out)
     return false;
 }
 
-int w_peer_add_sock(world *w, int sock)
+int w_peer_add_sock(world *w, sloop_fd sock)
 {
-#if !W_REAL_SOCKETS
-    (void)w;
-    (void)sock;
-    return -1;
-#else
-    int one = 1;
-    int p = w_peer_new(w);
+    int p;
+    /* The peer never waits: every send and recv must return at once. */
+    if (tsock_set_nonblocking(sock) != TSOCK_OK) {
+        return -1;
+    }
+    p = w_peer_new(w);
     /* Peers write frames in pieces: without this, Nagle and delayed ACKs add
      * 40 ms to every run. */
-    (void)setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    tsock_set_nodelay(sock);
     if (p >= 0) {
         w->peers[p].is_sock = 1U;
         w->peers[p].sock = sock;
     }
     return p;
-#endif
 }
 
 uint32_t w_peer_write_raw(world *w, int p, const void *data, uint32_t len)
@@ -653,12 +629,11 @@ uint32_t w_peer_write_raw(world *w, int p, const void *data, uint32_t len)
     w_peer *pe = &w->peers[p];
     uint32_t n = 0U;
     if (pe->is_sock != 0U) {
-#if W_REAL_SOCKETS
-        if (pe->sock >= 0) {
-            ssize_t r = send(pe->sock, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (pe->sock != SLOOP_FD_INVALID) {
+            tsock_err err;
+            long r = tsock_send(pe->sock, data, len, &err);
             n = (r > 0) ? (uint32_t)r : 0U;
         }
-#endif
     } else {
         n = (uint32_t)sloop_sim_peer_write(w->sim, pe->sim_id, data, len);
     }
@@ -708,26 +683,23 @@ uint32_t w_peer_pump_max(world *w, int p, uint32_t max)
             cap = (size_t)(max - total);
         }
         if (pe->is_sock != 0U) {
-#if !W_REAL_SOCKETS
-            break;
-#else
-            ssize_t r;
-            if (pe->sock < 0) {
+            tsock_err err = TSOCK_OK;
+            long r;
+            if (pe->sock == SLOOP_FD_INVALID) {
                 break;
             }
-            r = recv(pe->sock, dst, cap, MSG_DONTWAIT);
+            r = tsock_recv(pe->sock, dst, cap, &err);
             if (r == 0) {
                 pe->eof = 1U;
                 break;
             }
             if (r < 0) {
-                if (errno == ECONNRESET) {
+                if (err == TSOCK_RESET) {
                     pe->reset = 1U;
                 }
                 break;
             }
             n = (size_t)r;
-#endif
         } else {
             unsigned st;
             n = sloop_sim_peer_read(w->sim, pe->sim_id, dst, cap);
@@ -789,11 +761,9 @@ void w_peer_shutdown(world *w, int p)
         return;
     }
     if (w->peers[p].is_sock != 0U) {
-#if W_REAL_SOCKETS
-        if (w->peers[p].sock >= 0) {
-            (void)shutdown(w->peers[p].sock, SHUT_WR);
+        if (w->peers[p].sock != SLOOP_FD_INVALID) {
+            (void)tsock_shutdown_send(w->peers[p].sock);
         }
-#endif
     } else {
         sloop_sim_peer_shutdown(w->sim, w->peers[p].sim_id);
     }
@@ -806,12 +776,10 @@ void w_peer_close(world *w, int p)
     }
     w_peer_pump(w, p);
     if (w->peers[p].is_sock != 0U) {
-#if W_REAL_SOCKETS
-        if (w->peers[p].sock >= 0) {
-            (void)close(w->peers[p].sock);
-            w->peers[p].sock = -1;
+        if (w->peers[p].sock != SLOOP_FD_INVALID) {
+            (void)tsock_close(w->peers[p].sock);
+            w->peers[p].sock = SLOOP_FD_INVALID;
         }
-#endif
     } else {
         sloop_sim_peer_close(w->sim, w->peers[p].sim_id);
     }
@@ -823,16 +791,11 @@ void w_peer_reset(world *w, int p)
         return;
     }
     if (w->peers[p].is_sock != 0U) {
-#if W_REAL_SOCKETS
-        if (w->peers[p].sock >= 0) {
-            struct linger lg;
-            lg.l_onoff = 1;
-            lg.l_linger = 0;
-            (void)setsockopt(w->peers[p].sock, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-            (void)close(w->peers[p].sock);
-            w->peers[p].sock = -1;
+        if (w->peers[p].sock != SLOOP_FD_INVALID) {
+            tsock_set_linger_reset(w->peers[p].sock);
+            (void)tsock_close(w->peers[p].sock);
+            w->peers[p].sock = SLOOP_FD_INVALID;
         }
-#endif
     } else {
         sloop_sim_peer_reset(w->sim, w->peers[p].sim_id);
     }
@@ -1061,12 +1024,10 @@ void w_finish(world *w)
         W_FAIL(w, "call budget of %llu sys calls exceeded (the loop spun)",
                (unsigned long long)w->fp->call_limit);
     }
-#if W_REAL_SOCKETS
     for (i = 0U; i < w->npeers; i++) {
-        if ((w->peers[i].is_sock != 0U) && (w->peers[i].sock >= 0)) {
-            (void)close(w->peers[i].sock);
-            w->peers[i].sock = -1;
+        if ((w->peers[i].is_sock != 0U) && (w->peers[i].sock != SLOOP_FD_INVALID)) {
+            (void)tsock_close(w->peers[i].sock);
+            w->peers[i].sock = SLOOP_FD_INVALID;
         }
     }
-#endif
 }

@@ -74,7 +74,7 @@ typedef struct w_peer {
     uint8_t reset;
     uint8_t rx_over;
     uint32_t sim_id;
-    int sock;
+    sloop_fd sock;     /* SLOOP_FD_INVALID once closed */
     uint32_t rx_len;
     uint32_t tx_len;
     uint8_t tx_over;
@@ -180,7 +180,8 @@ int w_peer_connect(world *w);
 bool w_peer_conn(const world *w, int p, sloop_conn *out);
 /* Registers a sim peer the loop connected to (sloop_sim_remote_take). */
 int w_peer_add_sim(world *w, sloop_sim_peer id);
-int w_peer_add_sock(world *w, int sock);
+/* A real socket peer (non-blocking from here on); the world closes it. */
+int w_peer_add_sock(world *w, sloop_fd sock);
 /* Writes one frame; false if it did not fit at once. */
 bool w_peer_send(world *w, int p, uint8_t type, const void *payload, uint32_t len);
 /* Writes raw bytes; returns how many were taken. */
