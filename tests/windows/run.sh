@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tests/windows/run.sh - the body of `make check-windows` (after the builds):
-#   1. every unit test, test_wsapoll and the sim fault suites (test_sim,
-#      test_sim_faults), built with MinGW, under Wine;
+#   1. every unit test, test_wsapoll, the fault suites (test_sim,
+#      test_sim_faults over the simulation, test_real_faults over real sockets)
+#      and the loopback integration tests (tests/loop), built with MinGW, under
+#      Wine;
 #   2. the echo example across the Wine boundary, both ways, over 127.0.0.1:
 #      the Windows echo_server under Wine driven by the Linux echo_load, and the
 #      Windows echo_load under Wine against the Linux echo_server. echo_load
@@ -17,6 +19,7 @@ set -u
 cd "$(dirname "$0")/../.."
 
 WIN_B=${WIN_B:-build/win}
+WIN_ITEST_B=${WIN_ITEST_B:-build/win/itest}
 WIN_APP_B=${WIN_APP_B:-build/win/app}
 APP_B=${APP_B:-build/app}
 WINE=${WINE:-wine}
@@ -72,8 +75,9 @@ run_exe() { # run_exe SECONDS EXE [ARGS]: output (CR stripped) on stdout, status
 
 # The harness prints failures and one summary line; a run without one (a crash,
 # a timeout) fails.
-for t in "$WIN_B"/tests/test_*.exe; do
+for t in "$WIN_B"/tests/test_*.exe "$WIN_ITEST_B"/tests/loop/test_*.exe; do
   rc=0
+  t0=$(date +%s)
   run_exe 300 "$t" >"$tmp/out" || rc=1
   if [ ! -s "$tmp/out" ]; then
     # Not one byte of output, not even the harness's first line: Wine failed to
@@ -87,6 +91,7 @@ for t in "$WIN_B"/tests/test_*.exe; do
   cat "$tmp/out"
   grep -qE '[0-9]+ passed, [0-9]+ failed' "$tmp/out" ||
     { echo "$(basename "$t" .exe): no summary (crashed or timed out)"; status=1; }
+  echo "  ($(basename "$t" .exe): $(( $(date +%s) - t0 ))s)"
 done
 
 # The Windows libraries keep the no-allocation promise too.
