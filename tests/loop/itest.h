@@ -60,9 +60,8 @@ int it_fd_count(void);
 #endif
 #define IT_BACKEND_IS_POLL(b) (((b) == SLOOP_BACKEND_POLL) || ((b) == SLOOP_BACKEND_WSAPOLL))
 
-/* sloop_init(&it_loop) for the current backend with an optional sys table.
- * sys == NULL: the default table (Linux), or it_sys_counted() (Windows, where
- * that count replaces /proc/self/fd). */
+/* sloop_init(&it_loop) for the current backend with an optional sys table;
+ * sys == NULL means it_sys_counted() (the default table, counted). */
 sloop_err it_init(const sloop_sys *sys);
 /* sloop_sys_default() wrapped to count what the loop opens (listen, accept,
  * connect) and closes, and close calls that fail; it_fault tables sit on it. */
