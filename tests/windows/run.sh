@@ -56,6 +56,11 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   timeout 300 "$WINE" wineboot -i </dev/null >build/wine/boot.log 2>&1 9>&- ||
     { echo "check-windows: wineboot failed, see build/wine/boot.log"; exit 1; }
 fi
+# Every Windows socket is a Linux socket held by the wineserver (and cached by
+# the Wine process): the 1000-connection loopback test needs over 2000, more
+# than a default soft limit of 1024. Raise it to the hard limit, as `make itest`
+# does, before the wineserver starts.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # A persistent wineserver and Wine's own services (winedevice.exe, started by
 # the first program) outlive the programs that started them and keep the
 # descriptors they inherited: start them here with nothing of ours open, and
