@@ -84,4 +84,10 @@ $(B)/examples/%.exe: examples/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) -D_POSIX_C_SOURCE=200809L $< $(LIB) $(LDFLAGS) $(WIN_LIBS) -o $@
+
+# http_hello also builds its request parser and /stats JSON (top Makefile, HTTP_SRC).
+$(B)/examples/http_hello.exe: examples/http_hello.c $(HTTP_SRC) $(wildcard examples/http/*.h) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD $@")
+	$(Q)$(CC) $(CFLAGS) -D_POSIX_C_SOURCE=200809L -Iexamples $< $(HTTP_SRC) $(LIB) $(LDFLAGS) $(WIN_LIBS) -o $@
 endif
