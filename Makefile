@@ -29,6 +29,7 @@ endif
 CORE_SRC := src/core/tick.c src/core/ring.c src/core/slots.c src/core/frame.c \
             src/core/timer.c
 LOOP_SRC := src/loop/loop.c src/loop/conn.c src/loop/listen.c src/loop/watch.c \
+            src/loop/signal.c src/loop/wake.c src/loop/fork.c \
             src/loop/timers.c src/loop/names.c src/backend/backend.c src/backend/poll.c \
             src/backend/epoll.c src/backend/sim.c src/sys/posix.c src/sys/win32.c
 LIB_SRC  := $(CORE_SRC) $(LOOP_SRC)
@@ -218,6 +219,7 @@ install: lib
 # backend. Prints .text/.data/.bss per module.
 FW_CORE  := $(CORE_SRC) src/backend/sim.c
 FW_LOOP  := src/loop/loop.c src/loop/conn.c src/loop/listen.c src/loop/watch.c \
+            src/loop/signal.c src/loop/wake.c src/loop/fork.c \
             src/loop/timers.c src/loop/names.c src/backend/backend.c src/backend/poll.c \
             src/backend/epoll.c
 .PHONY: firmware

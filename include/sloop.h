@@ -83,6 +83,7 @@ typedef struct sloop_conn { uint32_t id; uint32_t gen; } sloop_conn;
 typedef struct sloop_timer { uint32_t id; uint32_t gen; } sloop_timer;
 typedef struct sloop_listener { uint32_t id; uint32_t gen; } sloop_listener;
 typedef struct sloop_watch { uint32_t id; uint32_t gen; } sloop_watch;
+typedef struct sloop_signal { uint32_t id; uint32_t gen; } sloop_signal;
 
 typedef struct sloop_loop sloop_loop;
 
@@ -108,6 +109,10 @@ typedef void (*sloop_timer_cb)(sloop_loop *loop, sloop_timer timer, void *user);
 #define SLOOP_ERROR 4U /* error or hang-up; with POLLNVAL the watcher is stopped */
 typedef void (*sloop_watch_cb)(sloop_loop *loop, sloop_watch watch, sloop_fd fd,
                                unsigned events, void *user);
+/* A watched signal arrived (one call for any number of arrivals since the last). */
+typedef void (*sloop_signal_cb)(sloop_loop *loop, sloop_signal sig, int signo, void *user);
+/* sloop_wake() was called (one call for any number of wakes since the last). */
+typedef void (*sloop_wake_cb)(sloop_loop *loop, void *user);
 
 /* ---- Options ----------------------------------------------------------------- */
 typedef enum sloop_backend {
@@ -171,6 +176,8 @@ typedef struct sloop_counters {
     uint64_t eintr;             /* interrupted system calls retried */
     uint64_t closes[SLOOP_CLOSE_REASON_COUNT];
     uint64_t sys_errors[SLOOP_SYS_ERR_COUNT]; /* every sys failure, by kind */
+    uint64_t signals;           /* signal watcher callbacks */
+    uint64_t wakes;             /* on_wake callbacks */
 } sloop_counters;
 
 /* ---- Lifecycle ----------------------------------------------------------------- */
@@ -273,6 +280,53 @@ sloop_err sloop_watch_start(sloop_loop *loop, sloop_fd fd, unsigned events, sloo
 sloop_err sloop_watch_modify(sloop_loop *loop, sloop_watch w, unsigned events);
 /* Stops watching; the descriptor stays open (it is the caller's). */
 sloop_err sloop_watch_stop(sloop_loop *loop, sloop_watch w);
+
+/* ---- Signals ------------------------------------------------------------------------- */
+/* Delivers signal signo (1..64) as an ordinary callback on the loop's thread;
+ * no user code ever runs in a signal handler. Arrivals coalesce: one call for
+ * any number of arrivals since the last, and never more calls than arrivals.
+ * Linux: the signal is blocked in the calling thread and read from a
+ * signalfd, so every other thread of the process must block it too (start
+ * watchers before creating threads: threads inherit the mask), or the kernel
+ * may deliver it to a thread that does not, with its default action. Other
+ * POSIX: a handler writes the number to a self-pipe (one loop per process may
+ * watch signals). SLOOP_EINVAL for a number out of range or already watched by
+ * this loop, SLOOP_ELIMIT beyond SLOOP_MAX_SIGNALS, SLOOP_ESYS if the OS
+ * refused (sloop_last_sys_error says why), SLOOP_EBACKEND where the sys table
+ * has no signal channel (Windows, bare metal). */
+sloop_err sloop_signal_start(sloop_loop *loop, int signo, sloop_signal_cb cb, void *user,
+                             sloop_signal *out);
+/* Stops watching: the signal is unblocked (Linux) or gets SIG_DFL back, so a
+ * later arrival has its default action. The watcher is stopped even when the
+ * OS refuses to restore the signal (SLOOP_ESYS). */
+sloop_err sloop_signal_stop(sloop_loop *loop, sloop_signal sig);
+
+/* ---- Waking the loop from another thread, a signal handler or an ISR --------------- */
+/* Opens the loop's wake-up channel and sets the callback sloop_wake() leads to
+ * (called again: only changes the callback). Must be called on the loop's
+ * thread before any other thread or handler may call sloop_wake. */
+sloop_err sloop_wake_start(sloop_loop *loop, sloop_wake_cb on_wake, void *user);
+/* Closes the channel; afterwards sloop_wake returns SLOOP_ESTATE. Only once no
+ * other thread or handler can still call sloop_wake. */
+sloop_err sloop_wake_stop(sloop_loop *loop);
+/* Makes the loop call on_wake soon, on its own thread. Async-signal-safe and
+ * callable from any thread: one atomic flag and at most one write to the
+ * channel; wakes before the loop runs coalesce into one on_wake. A wake made
+ * after the caller's last write to shared data is always followed by an
+ * on_wake that runs after it. SLOOP_ESTATE when no channel is open,
+ * SLOOP_ESYS when the write failed (not recorded in sloop_last_sys_error,
+ * which belongs to the loop's thread). */
+sloop_err sloop_wake(sloop_loop *loop);
+
+/* ---- fork() --------------------------------------------------------------------------- */
+/* In the child, right after fork() and before any other call on the loop:
+ * gives the child its own epoll instance, wake-up channel and signal channel
+ * (the parent's are shared with it through fork) and registers again every
+ * connection, listener and watcher the loop holds. The child keeps all of
+ * them; it must sloop_conn_abort the connections it will not serve and close
+ * the listeners it will not accept on (see docs/api.md, "fork"). Not from a
+ * callback (SLOOP_ESTATE). SLOOP_ESYS: the loop is only fit for sloop_close. */
+sloop_err sloop_fork_reinit(sloop_loop *loop);
 
 /* ---- The loop's memory (fields are private: use the functions above) -------------- */
 #include "sloop_loop_struct.h"

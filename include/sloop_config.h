@@ -61,6 +61,13 @@
 #define SLOOP_MAX_WATCHERS 8U
 #endif
 
+/* Signal watchers per loop (sloop_signal_start), one per signal number.
+ * Range 0 .. 64. Default 8. Costs about 24 bytes each; the signal channel (one
+ * descriptor) exists only while at least one watcher is started. */
+#ifndef SLOOP_MAX_SIGNALS
+#define SLOOP_MAX_SIGNALS 8U
+#endif
+
 /* Readiness events fetched per wait (epoll_wait maxevents). Range 1 .. 4096.
  * Default 64. More ready fds than this are served on the next iteration. */
 #ifndef SLOOP_MAX_EVENTS
@@ -107,6 +114,7 @@ _Static_assert(SLOOP_TX_BUF_SIZE <= 0x4000000U, "SLOOP_TX_BUF_SIZE too large");
 _Static_assert(SLOOP_MAX_TIMERS <= 65536U, "SLOOP_MAX_TIMERS must be 0..65536");
 _Static_assert(SLOOP_MAX_LISTENERS <= 64U, "SLOOP_MAX_LISTENERS must be 0..64");
 _Static_assert(SLOOP_MAX_WATCHERS <= 65536U, "SLOOP_MAX_WATCHERS must be 0..65536");
+_Static_assert(SLOOP_MAX_SIGNALS <= 64U, "SLOOP_MAX_SIGNALS must be 0..64");
 _Static_assert((SLOOP_MAX_EVENTS >= 1U) && (SLOOP_MAX_EVENTS <= 4096U),
                "SLOOP_MAX_EVENTS must be 1..4096");
 _Static_assert((SLOOP_READ_CHUNK >= 64U) && (SLOOP_READ_CHUNK <= 0x100000U),

@@ -10,8 +10,17 @@
 
 /* Tables configured to 0 entries still get one, since C has no empty arrays. */
 #define SLOOP__NONZERO(n) (((n) > 0U) ? (n) : 1U)
-/* Every descriptor the backend may watch at once. */
-#define SLOOP__MAX_REGS (SLOOP_MAX_CONNS + SLOOP_MAX_LISTENERS + SLOOP_MAX_WATCHERS)
+/* Every descriptor the backend may watch at once: connections, listeners,
+ * watchers, the wake-up channel and the signal channel. */
+#define SLOOP__MAX_REGS (SLOOP_MAX_CONNS + SLOOP_MAX_LISTENERS + SLOOP_MAX_WATCHERS + 2U)
+
+/* Set by sloop_wake from any thread or handler, cleared by the loop. C++ code
+ * including this header never touches it; it only needs the size. */
+#if defined(__cplusplus) || defined(__STDC_NO_ATOMICS__)
+typedef volatile uint32_t sloop__wake_flag;
+#else
+typedef _Atomic uint32_t sloop__wake_flag;
+#endif
 #define SLOOP__TIMER_CAP (SLOOP_MAX_TIMERS + SLOOP_MAX_CONNS)
 
 /* A descriptor registered with the backend. `want` is the interest the loop
@@ -71,6 +80,12 @@ typedef struct sloop__watch {
     void *user;
 } sloop__watch;
 
+typedef struct sloop__signal {
+    int signo;
+    sloop_signal_cb cb;
+    void *user;
+} sloop__signal;
+
 /* Who owns a timer id. */
 typedef struct sloop__timer_owner {
     uint32_t conn;      /* connection index, or UINT32_MAX for a user timer */
@@ -114,6 +129,22 @@ struct sloop_loop {
     uint32_t watch_gen[SLOOP__NONZERO(SLOOP_MAX_WATCHERS)];
     uint32_t watch_free[SLOOP__NONZERO(SLOOP_MAX_WATCHERS)];
     sloop__watch watches[SLOOP__NONZERO(SLOOP_MAX_WATCHERS)];
+
+    /* Signal watchers and the wake-up channel. A channel is open while its
+     * reg.fd is valid; its token carries chan_gen, bumped at every open. */
+    sloop_slots signal_slots;
+    uint32_t signal_gen[SLOOP__NONZERO(SLOOP_MAX_SIGNALS)];
+    uint32_t signal_free[SLOOP__NONZERO(SLOOP_MAX_SIGNALS)];
+    sloop__signal signals[SLOOP__NONZERO(SLOOP_MAX_SIGNALS)];
+    uint64_t signal_mask;   /* bit n-1: signal n is watched */
+    sloop__reg signal_reg;  /* the signal channel, open while signal_mask != 0 */
+    sloop__reg wake_reg;    /* the wake-up channel's read end, while started */
+    sloop_fd wake_wr;       /* its write end (== wake_reg.fd for an eventfd) */
+    sloop_wake_cb wake_cb;
+    void *wake_user;
+    uint32_t chan_gen;
+    uint8_t chan_dead;      /* POLLNVAL on a channel: bit 0 wake, bit 1 signal */
+    sloop__wake_flag wake_pending;
 
     /* Timers: user timers and one internal timer per connection. */
     sloop_timerq timers;

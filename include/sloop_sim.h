@@ -93,6 +93,12 @@ typedef enum sloop_sim_fn {
     SLOOP_SIM_FN_SENDV,
     SLOOP_SIM_FN_CLOSE,
     SLOOP_SIM_FN_POLL,
+    SLOOP_SIM_FN_WAKE_OPEN,
+    SLOOP_SIM_FN_WAKE_SIGNAL,
+    SLOOP_SIM_FN_WAKE_DRAIN,
+    SLOOP_SIM_FN_SIGNAL_OPEN,
+    SLOOP_SIM_FN_SIGNAL_SET,
+    SLOOP_SIM_FN_SIGNAL_READ,
     SLOOP_SIM_FN_COUNT
 } sloop_sim_fn;
 
@@ -124,6 +130,9 @@ typedef struct sloop_sim_stats {
     uint64_t nval;          /* POLLNVAL reported */
     uint64_t hangs;         /* waits with no timeout and nothing that could wake them */
     uint64_t advanced_ms;   /* clock advanced by poll timeouts */
+    uint64_t signals_raised;/* sloop_sim_raise_signal calls */
+    uint64_t signals_read;  /* signals the loop's signal_read took (one per number per read) */
+    uint64_t wake_writes;   /* wake_signal calls that made the channel readable */
 } sloop_sim_stats;
 
 /* Private layout (use the functions). */
@@ -134,10 +143,11 @@ typedef struct sloop_sim_bytes {
 } sloop_sim_bytes;
 
 typedef struct sloop_sim_fdent {
-    uint8_t kind;    /* 1 listener, 2 connection */
+    uint8_t kind;    /* 1 listener, 2 connection, 3 wake-up channel, 4 signal channel */
     uint8_t open;
     uint32_t obj;    /* listener or pair index */
     uint32_t closes; /* close() calls that named it */
+    uint64_t aux;    /* wake-up channel: writes not drained; signal channel: its mask */
 } sloop_sim_fdent;
 
 typedef struct sloop_sim_queue {
@@ -204,6 +214,7 @@ struct sloop_sim {
     uint32_t def_window;
     sloop_sim_idle_fn idle;
     void *idle_user;
+    uint64_t sig_pending; /* raised and not yet read (bit n-1: signal n) */
     sloop_sim_stats stats;
     sloop_sim_fdent fds[SLOOP_SIM_MAX_FDS];
     sloop_sim_listener listeners[SLOOP_SIM_MAX_LISTENERS];
@@ -231,6 +242,15 @@ void sloop_sim_set_fd_limit(sloop_sim *sim, uint32_t limit);
  * unread by the peer; 0: SLOOP_SIM_BUF_SIZE). */
 void sloop_sim_set_default_limits(sloop_sim *sim, uint32_t recv_max, uint32_t send_max,
                                   uint32_t window);
+
+/* ---- Signals and wake-ups ------------------------------------------------------ */
+/* The simulated process receives signal signo (1..64): it stays pending, like
+ * a blocked signal, until a signal channel whose mask holds it is read.
+ * Arrivals of a pending signal coalesce, as the kernel's do. The sim's wake-up
+ * channel (wake_open/wake_signal/wake_drain) is one descriptor, readable after
+ * a wake_signal until drained; the simulation is single-threaded, so a test
+ * plays "another thread" or an ISR from its idle hook or between iterations. */
+void sloop_sim_raise_signal(sloop_sim *sim, int signo);
 
 /* ---- Remotes (targets of the loop's outgoing connects) ------------------------ */
 /* Declares addr:port. Returns false when the table is full or arguments are bad.

@@ -1,8 +1,9 @@
 /*
  * sloop_sys.h - the table of every OS call sloop makes.
  *
- * The loop never calls the OS directly: accept, recv, send, close, poll, epoll
- * and the clock all go through one sloop_sys table. The default table
+ * The loop never calls the OS directly: accept, recv, send, close, poll, epoll,
+ * the clock, the wake-up channel and the signal channel all go through one
+ * sloop_sys table. The default table
  * (sloop_sys_default()) calls the real OS; tests wrap it to inject EINTR, EAGAIN,
  * ECONNRESET, EMFILE, short reads and writes, or clock jumps at the Nth call, and
  * a simulation replaces it entirely.
@@ -117,6 +118,37 @@ typedef struct sloop_sys {
                      uint64_t data);
     int (*epoll_wait)(void *ctx, sloop_fd epfd, sloop_epoll_event *events, uint32_t max,
                       int timeout_ms, uint32_t *n);
+
+    /* ---- Added with signal watchers and sloop_wake (appended, so that a table
+     * written for an older sloop, with these fields zero, still works: a NULL
+     * entry makes sloop_wake_start / sloop_signal_start return SLOOP_EBACKEND). */
+
+    /* The wake-up channel: *rd becomes readable after wake_signal(*wr). POSIX:
+     * one eventfd (Linux; *rd == *wr) or a pipe; Windows: a connected loopback
+     * TCP pair; bare metal: whatever the port's wait can watch (an ISR calls
+     * wake_signal). Both ends non-blocking and close-on-exec; the loop closes
+     * them with close (*wr only if it differs from *rd). */
+    int (*wake_open)(void *ctx, sloop_fd *rd, sloop_fd *wr);
+    /* Makes rd readable. Must be async-signal-safe (POSIX: one write(), errno
+     * preserved) and callable from any thread or an interrupt handler. EAGAIN
+     * means the channel is full, hence already readable: not an error. */
+    int (*wake_signal)(void *ctx, sloop_fd wr);
+    /* Empties the channel: OK when something was read, EAGAIN when nothing was. */
+    int (*wake_drain)(void *ctx, sloop_fd rd);
+
+    /* The signal channel: a descriptor that is readable while a watched signal
+     * is pending. Linux: a signalfd with an empty mask; other POSIX: the read
+     * end of a self-pipe whose handler writes the signal number (one channel
+     * per process). Closed by the loop with close, after signal_set(.., 0). */
+    int (*signal_open)(void *ctx, sloop_fd *fd);
+    /* Changes the watched set from old_mask to new_mask (bit n-1: signal n,
+     * n = 1..64). Signals added are blocked in the calling thread (Linux) or
+     * get the self-pipe handler; signals removed are unblocked or get SIG_DFL
+     * back. new_mask == 0 also releases what the channel holds besides fd. */
+    int (*signal_set)(void *ctx, sloop_fd fd, uint64_t old_mask, uint64_t new_mask);
+    /* ORs into *delivered the bit of every signal read from the channel (a
+     * bounded amount per call): OK when any was read, EAGAIN when none was. */
+    int (*signal_read)(void *ctx, sloop_fd fd, uint64_t *delivered);
 } sloop_sys;
 
 /* The table that calls the real OS (POSIX or Winsock). Never NULL. */

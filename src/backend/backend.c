@@ -124,3 +124,57 @@ sloop_err sloop__backend_wait(sloop_loop *loop, int timeout_ms, uint32_t *n)
     }
     return err;
 }
+
+sloop_err sloop__backend_fork_begin(sloop_loop *loop)
+{
+    sloop_err err = SLOOP_OK;
+    if (backend_is_epoll(loop)) {
+        /* The instance is shared with the parent: an EPOLL_CTL_DEL here would
+         * remove the parent's registrations. Only the child's copy of the
+         * descriptor is closed; the parent's instance is untouched. */
+        if (loop->epfd != SLOOP_FD_INVALID) {
+            int rc = loop->sys->close(loop->sys->ctx, loop->epfd);
+            if (rc != SLOOP_SYS_OK) {
+                (void)sloop__sys_failed(loop, rc);
+            }
+        }
+        loop->epfd = SLOOP_FD_INVALID;
+        loop->change_count = 0U;
+        err = sloop__epoll_init(loop);
+    }
+    return err;
+}
+
+sloop_err sloop__backend_fork_readd(sloop_loop *loop, sloop__reg *reg)
+{
+    sloop_err err = SLOOP_OK;
+    if (reg->added != 0U) {
+        reg->dirty = 0U;
+        if (backend_is_epoll(loop)) {
+            reg->added = 0U; /* not in the new instance until the add succeeds */
+            err = (loop->epfd != SLOOP_FD_INVALID) ? sloop__epoll_readd(loop, reg) : SLOOP_ESYS;
+        } else {
+            loop->pfds[reg->poll_index].fd = (sloop__native_fd)reg->fd;
+        }
+    }
+    return err;
+}
+
+void sloop__backend_forget(sloop_loop *loop, sloop__reg *reg)
+{
+    if ((reg->added != 0U) && !backend_is_epoll(loop)) {
+        sloop__poll_remove(loop, reg); /* memory only */
+    }
+    if (reg->dirty != 0U) {
+        uint32_t i;
+        for (i = 0U; i < loop->change_count; i++) {
+            if (loop->changes[i] == reg) {
+                loop->change_count--;
+                loop->changes[i] = loop->changes[loop->change_count];
+                break;
+            }
+        }
+        reg->dirty = 0U;
+    }
+    reg->added = 0U;
+}

@@ -83,6 +83,15 @@ sloop_err sloop__epoll_add(sloop_loop *loop, sloop__reg *reg, bool edge)
     return err;
 }
 
+sloop_err sloop__epoll_readd(sloop_loop *loop, sloop__reg *reg)
+{
+    bool edge = ((reg->have & EPOLL_EDGE_MARK) != 0U);
+    if (!edge) {
+        reg->have = reg->want;
+    }
+    return sloop__epoll_add(loop, reg, edge);
+}
+
 static void epoll_forget_change(sloop_loop *loop, const sloop__reg *reg)
 {
     uint32_t i;
@@ -190,6 +199,11 @@ sloop_err sloop__epoll_add(sloop_loop *loop, sloop__reg *reg, bool edge)
     return SLOOP_EBACKEND;
 }
 void sloop__epoll_remove(sloop_loop *loop, sloop__reg *reg) { (void)loop; (void)reg; }
+sloop_err sloop__epoll_readd(sloop_loop *loop, sloop__reg *reg)
+{
+    (void)loop; (void)reg;
+    return SLOOP_EBACKEND;
+}
 sloop_err sloop__epoll_flush_changes(sloop_loop *loop) { (void)loop; return SLOOP_EBACKEND; }
 sloop_err sloop__epoll_wait(sloop_loop *loop, int timeout_ms, uint32_t *n)
 {

@@ -35,6 +35,8 @@ void *memset(void *dst, int c, size_t n);
 #define SIM_MAGIC 0x53494D57U /* "SIMW" */
 #define SIM_FD_LISTENER 1U
 #define SIM_FD_CONN 2U
+#define SIM_FD_WAKE 3U
+#define SIM_FD_SIGNAL 4U
 #define SIM_MAX_IOV 16U
 #define SIM_FIRST_PORT 40000U
 
@@ -172,6 +174,7 @@ static int sim_fd_alloc(sloop_sim *sim, uint8_t kind, uint32_t obj, uint32_t *in
         e->open = 1U;
         e->obj = obj;
         e->closes = 0U;
+        e->aux = 0U;
         *index = sim->fd_count;
         sim->fd_count++;
         sim->fd_open++;
@@ -362,8 +365,10 @@ static int sim_local_port(void *ctx, sloop_fd fd, uint16_t *port)
         rc = SLOOP_SYS_EBADF;
     } else if (e->kind == SIM_FD_LISTENER) {
         *port = sim->listeners[e->obj].port;
-    } else {
+    } else if (e->kind == SIM_FD_CONN) {
         *port = sim->pairs[e->obj].local_port;
+    } else {
+        rc = SLOOP_SYS_EINVAL; /* a channel has no port */
     }
     return rc;
 }
@@ -629,10 +634,12 @@ static int sim_close(void *ctx, sloop_fd fd)
             sim->pairs[pi].reset = 1U;
         }
         l->open = 0U;
-    } else {
+    } else if (e->kind == SIM_FD_CONN) {
         sloop_sim_pair *p = &sim->pairs[e->obj];
         p->loop_open = 0U;
         p->loop_closed = 1U;
+    } else {
+        /* a channel: nothing behind it */
     }
     return SLOOP_SYS_OK;
 }
@@ -651,6 +658,10 @@ static short sim_revents(sloop_sim *sim, sloop_fd fd, short events)
     }
     if (sim->fds[index].kind == SIM_FD_LISTENER) {
         in = (sim->listeners[sim->fds[index].obj].queue.count > 0U);
+    } else if (sim->fds[index].kind == SIM_FD_WAKE) {
+        in = (sim->fds[index].aux != 0U);
+    } else if (sim->fds[index].kind == SIM_FD_SIGNAL) {
+        in = ((sim->sig_pending & sim->fds[index].aux) != 0U);
     } else {
         sloop_sim_pair *p = &sim->pairs[sim->fds[index].obj];
         sim_pair_resolve(sim, p);
@@ -747,6 +758,119 @@ static int sim_poll(void *ctx, sloop_pollfd *fds, uint32_t nfds, int timeout_ms,
     return SLOOP_SYS_OK;
 }
 
+/* ---- The wake-up and signal channels ---------------------------------------------------- */
+
+/* The open channel descriptor of that kind, or NULL (counted as a bad use). */
+static sloop_sim_fdent *sim_chan_use(sloop_sim *sim, sloop_fd fd, uint8_t kind)
+{
+    sloop_sim_fdent *e = sim_fd_use(sim, fd);
+    return ((e != NULL) && (e->kind == kind)) ? e : NULL;
+}
+
+static int sim_wake_open(void *ctx, sloop_fd *rd, sloop_fd *wr)
+{
+    sloop_sim *sim = sim_of(ctx);
+    uint32_t fdi = 0U;
+    int rc;
+    sim->stats.calls[SLOOP_SIM_FN_WAKE_OPEN]++;
+    if ((rd == NULL) || (wr == NULL)) {
+        return SLOOP_SYS_EINVAL;
+    }
+    rc = sim_fd_alloc(sim, SIM_FD_WAKE, 0U, &fdi);
+    if (rc == SLOOP_SYS_OK) {
+        *rd = sim_fd_number(fdi); /* one descriptor, like an eventfd */
+        *wr = *rd;
+    }
+    return rc;
+}
+
+static int sim_wake_signal(void *ctx, sloop_fd wr)
+{
+    sloop_sim *sim = sim_of(ctx);
+    sloop_sim_fdent *e;
+    sim->stats.calls[SLOOP_SIM_FN_WAKE_SIGNAL]++;
+    e = sim_chan_use(sim, wr, SIM_FD_WAKE);
+    if (e == NULL) {
+        return SLOOP_SYS_EBADF;
+    }
+    e->aux++;
+    sim->stats.wake_writes++;
+    return SLOOP_SYS_OK;
+}
+
+static int sim_wake_drain(void *ctx, sloop_fd rd)
+{
+    sloop_sim *sim = sim_of(ctx);
+    sloop_sim_fdent *e;
+    int rc = SLOOP_SYS_OK;
+    sim->stats.calls[SLOOP_SIM_FN_WAKE_DRAIN]++;
+    e = sim_chan_use(sim, rd, SIM_FD_WAKE);
+    if (e == NULL) {
+        rc = SLOOP_SYS_EBADF;
+    } else if (e->aux == 0U) {
+        rc = SLOOP_SYS_EAGAIN;
+    } else {
+        e->aux = 0U;
+    }
+    return rc;
+}
+
+static int sim_signal_open(void *ctx, sloop_fd *fd)
+{
+    sloop_sim *sim = sim_of(ctx);
+    uint32_t fdi = 0U;
+    int rc;
+    sim->stats.calls[SLOOP_SIM_FN_SIGNAL_OPEN]++;
+    if (fd == NULL) {
+        return SLOOP_SYS_EINVAL;
+    }
+    rc = sim_fd_alloc(sim, SIM_FD_SIGNAL, 0U, &fdi);
+    if (rc == SLOOP_SYS_OK) {
+        *fd = sim_fd_number(fdi);
+    }
+    return rc;
+}
+
+static int sim_signal_set(void *ctx, sloop_fd fd, uint64_t old_mask, uint64_t new_mask)
+{
+    sloop_sim *sim = sim_of(ctx);
+    sloop_sim_fdent *e;
+    sim->stats.calls[SLOOP_SIM_FN_SIGNAL_SET]++;
+    e = sim_chan_use(sim, fd, SIM_FD_SIGNAL);
+    if (e == NULL) {
+        return SLOOP_SYS_EBADF;
+    }
+    (void)old_mask;
+    e->aux = new_mask;
+    return SLOOP_SYS_OK;
+}
+
+static int sim_signal_read(void *ctx, sloop_fd fd, uint64_t *delivered)
+{
+    sloop_sim *sim = sim_of(ctx);
+    sloop_sim_fdent *e;
+    uint64_t got;
+    uint32_t n;
+    sim->stats.calls[SLOOP_SIM_FN_SIGNAL_READ]++;
+    e = sim_chan_use(sim, fd, SIM_FD_SIGNAL);
+    if (e == NULL) {
+        return SLOOP_SYS_EBADF;
+    }
+    if (delivered == NULL) {
+        return SLOOP_SYS_EINVAL;
+    }
+    got = sim->sig_pending & e->aux;
+    if (got == 0U) {
+        return SLOOP_SYS_EAGAIN;
+    }
+    sim->sig_pending &= ~got;
+    *delivered |= got;
+    for (n = 0U; n < 64U; n++) {
+        sim->stats.signals_read += (got >> n) & 1U;
+    }
+    return SLOOP_SYS_OK;
+}
+
 /* ---- Public API ------------------------------------------------------------------------ */
 
 static bool sim_ready(const sloop_sim *sim)
@@ -778,6 +902,13 @@ bool sloop_sim_init_sized(sloop_sim *sim, uint32_t start_ms, size_t sim_size)
     sim->sys.epoll_create = NULL;
     sim->sys.epoll_ctl = NULL;
     sim->sys.epoll_wait = NULL;
+    sim->sys.wake_open = sim_wake_open;
+    sim->sys.wake_signal = sim_wake_signal;
+    sim->sys.wake_drain = sim_wake_drain;
+    sim->sys.signal_open = sim_signal_open;
+    sim->sys.signal_set = sim_signal_set;
+    sim->sys.signal_read = sim_signal_read;
+    sim->sig_pending = 0U;
     sim->now = start_ms;
     sim->fd_count = 0U;
     sim->fd_open = 0U;
@@ -809,6 +940,14 @@ void sloop_sim_advance(sloop_sim *sim, uint32_t ms)
     if (sim_ready(sim)) {
         sim->now = sloop_tick_add(sim->now, ms);
         sim->stats.advanced_ms += ms;
+    }
+}
+
+void sloop_sim_raise_signal(sloop_sim *sim, int signo)
+{
+    if (sim_ready(sim) && (signo >= 1) && (signo <= 64)) {
+        sim->sig_pending |= (uint64_t)1U << (uint32_t)(signo - 1);
+        sim->stats.signals_raised++;
     }
 }
 
@@ -1063,6 +1202,7 @@ const char *sloop_sim_fn_name(sloop_sim_fn fn)
     static const char *const names[SLOOP_SIM_FN_COUNT] = {
         "now_ms", "listen", "local_port", "accept", "connect",
         "connect_result", "recv", "sendv", "close", "poll",
+        "wake_open", "wake_signal", "wake_drain", "signal_open", "signal_set", "signal_read",
     };
     return ((unsigned)fn < (unsigned)SLOOP_SIM_FN_COUNT) ? names[fn] : "unknown";
 }

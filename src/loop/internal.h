@@ -36,8 +36,14 @@ typedef int sloop__native_fd;
 enum sloop__kind {
     SLOOP__KIND_CONN = 1,
     SLOOP__KIND_LISTENER = 2,
-    SLOOP__KIND_WATCH = 3
+    SLOOP__KIND_WATCH = 3,
+    SLOOP__KIND_WAKE = 4,  /* the wake-up channel (index 0) */
+    SLOOP__KIND_SIGNAL = 5 /* the signal channel (index 0) */
 };
+
+/* loop->chan_dead bits: the channel's descriptor was reported not open. */
+#define SLOOP__CHAN_WAKE_DEAD 1U
+#define SLOOP__CHAN_SIGNAL_DEAD 2U
 
 enum sloop__conn_state {
     SLOOP__CONN_FREE = 0,
@@ -77,6 +83,15 @@ void sloop__backend_remove(sloop_loop *loop, sloop__reg *reg);
 /* Waits; fills loop->events and returns how many in *n. */
 sloop_err sloop__backend_wait(sloop_loop *loop, int timeout_ms, uint32_t *n);
 
+/* After fork: a new epoll instance for the child (the parent's is shared),
+ * never touching the old one but to close the child's copy. */
+sloop_err sloop__backend_fork_begin(sloop_loop *loop);
+/* After fork_begin: registers reg again (epoll) or points its pollfd at
+ * reg->fd (poll), if it was registered. */
+sloop_err sloop__backend_fork_readd(sloop_loop *loop, sloop__reg *reg);
+/* Drops reg without any system call (its descriptor is gone). */
+void sloop__backend_forget(sloop_loop *loop, sloop__reg *reg);
+
 /* poll.c (also used for WSAPoll, whose pollfd has the same shape) */
 sloop_err sloop__poll_add(sloop_loop *loop, sloop__reg *reg);
 void sloop__poll_set_want(sloop_loop *loop, sloop__reg *reg);
@@ -90,6 +105,8 @@ sloop_err sloop__epoll_add(sloop_loop *loop, sloop__reg *reg, bool edge);
 void sloop__epoll_remove(sloop_loop *loop, sloop__reg *reg);
 sloop_err sloop__epoll_flush_changes(sloop_loop *loop);
 sloop_err sloop__epoll_wait(sloop_loop *loop, int timeout_ms, uint32_t *n);
+/* Registers reg in a fresh instance with the interest it had (fork). */
+sloop_err sloop__epoll_readd(sloop_loop *loop, sloop__reg *reg);
 
 /* ---- Connections (conn.c) ---------------------------------------------------- */
 sloop_err sloop__conn_open(sloop_loop *loop, sloop_fd fd, uint8_t state,
@@ -115,6 +132,19 @@ void sloop__listeners_close_all(sloop_loop *loop);
 /* ---- Watchers (watch.c) --------------------------------------------------------- */
 void sloop__watch_event(sloop_loop *loop, uint32_t index, uint32_t flags);
 void sloop__watches_stop_all(sloop_loop *loop);
+
+/* ---- Signals (signal.c) and the wake-up channel (wake.c) ------------------------ */
+void sloop__signals_init(sloop_loop *loop);
+void sloop__signal_event(sloop_loop *loop, uint32_t flags);
+void sloop__signals_stop_all(sloop_loop *loop);
+/* fork: replaces the channel with a new one (SLOOP_OK if none is open). */
+sloop_err sloop__signals_fork(sloop_loop *loop);
+void sloop__wake_init(sloop_loop *loop);
+void sloop__wake_event(sloop_loop *loop, uint32_t flags);
+void sloop__wake_close(sloop_loop *loop);
+sloop_err sloop__wake_fork(sloop_loop *loop);
+/* A channel is open (something to wait for). */
+bool sloop__channels_open(const sloop_loop *loop);
 
 /* ---- Timers (timers.c) ---------------------------------------------------------- */
 void sloop__timers_run(sloop_loop *loop);

@@ -96,6 +96,8 @@ sloop_err sloop_init_sized(sloop_loop *loop, const sloop_options *opts, size_t l
     sloop_slots_init(&loop->conn_slots, loop->conn_gen, loop->conn_free, SLOOP_MAX_CONNS);
     sloop_timerq_init(&loop->timers, loop->timer_entries, loop->timer_heap, loop->timer_gen,
                       loop->timer_free, SLOOP__TIMER_CAP);
+    sloop__signals_init(loop);
+    sloop__wake_init(loop);
     {
         uint32_t i;
         /* Every field read before its owner is opened starts known: the loop
@@ -145,6 +147,8 @@ sloop_err sloop_close(sloop_loop *loop)
     }
     sloop__listeners_close_all(loop);
     sloop__watches_stop_all(loop);
+    sloop__signals_stop_all(loop);
+    sloop__wake_close(loop);
     sloop__timers_release_all(loop);
     sloop__backend_fini(loop);
     loop->in_iteration = 0U;
@@ -196,6 +200,20 @@ static void loop_dispatch(sloop_loop *loop, const sloop__event *ev)
     case SLOOP__KIND_WATCH:
         if (sloop_slots_valid(&loop->watch_slots, ref)) {
             sloop__watch_event(loop, ref.index, ev->flags);
+        }
+        break;
+    case SLOOP__KIND_WAKE:
+        /* The token names the channel opened last: an event for one closed
+         * earlier in this batch is dropped. */
+        if ((loop->wake_reg.fd != SLOOP_FD_INVALID) && (loop->wake_reg.added != 0U) &&
+            (ev->token == loop->wake_reg.token)) {
+            sloop__wake_event(loop, ev->flags);
+        }
+        break;
+    case SLOOP__KIND_SIGNAL:
+        if ((loop->signal_reg.fd != SLOOP_FD_INVALID) && (loop->signal_reg.added != 0U) &&
+            (ev->token == loop->signal_reg.token)) {
+            sloop__signal_event(loop, ev->flags);
         }
         break;
     default:
@@ -306,7 +324,8 @@ static bool loop_has_anything(const sloop_loop *loop)
     return (sloop_slots_open_count(&loop->conn_slots) > 0U) ||
            (sloop_slots_open_count(&loop->listener_slots) > 0U) ||
            (sloop_slots_open_count(&loop->watch_slots) > 0U) ||
-           (sloop_timerq_armed_count(&loop->timers) > 0U) || (loop->pending_count > 0U);
+           (sloop_timerq_armed_count(&loop->timers) > 0U) || (loop->pending_count > 0U) ||
+           sloop__channels_open(loop);
 }
 
 sloop_err sloop_run(sloop_loop *loop)

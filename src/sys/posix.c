@@ -9,6 +9,11 @@
  *    start (accept4 where available) and get TCP_NODELAY: sloop writes whole
  *    frames, so Nagle's algorithm would only add delayed-ACK latency.
  *  - errno is translated to sloop_sys_err right here; the loop never reads it.
+ *  - The wake-up channel is an eventfd (Linux) or a pipe; its write is
+ *    async-signal-safe and keeps errno. The signal channel is a signalfd
+ *    (Linux: the watched signals are blocked in the calling thread, and must be
+ *    in every other thread too) or a self-pipe written by a handler installed
+ *    with sigaction (one channel per process: the handler has no context).
  */
 #if !defined(_WIN32)
 
@@ -22,6 +27,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -29,6 +36,22 @@
 #include <unistd.h>
 
 #include "sloop_sys.h"
+
+/* The wake-up channel is an eventfd and the signal channel a signalfd on
+ * Linux, pipes elsewhere. -DSLOOP_WAKE_PIPE / -DSLOOP_SIGNAL_PIPE force the
+ * pipes on Linux too (the loopback tests build that variant as well). */
+#if defined(__linux__) && !defined(SLOOP_WAKE_PIPE)
+#define POSIX_WAKE_EVENTFD 1
+#include <sys/eventfd.h>
+#else
+#define POSIX_WAKE_EVENTFD 0
+#endif
+#if defined(__linux__) && !defined(SLOOP_SIGNAL_PIPE)
+#define POSIX_SIGNALFD 1
+#include <sys/signalfd.h>
+#else
+#define POSIX_SIGNALFD 0
+#endif
 
 #if defined(MSG_NOSIGNAL)
 #define POSIX_SEND_FLAGS MSG_NOSIGNAL
@@ -330,6 +353,282 @@ static int posix_epoll_wait(void *ctx, sloop_fd epfd, sloop_epoll_event *events,
 }
 #endif
 
+/* ---- The wake-up channel -------------------------------------------------------- */
+
+#if !POSIX_WAKE_EVENTFD || !POSIX_SIGNALFD
+/* A pipe whose ends are both non-blocking and close-on-exec. */
+static int posix_pipe(int fds[2])
+{
+    if (pipe(fds) < 0) {
+        return posix_last_error();
+    }
+    if ((fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) || (fcntl(fds[1], F_SETFL, O_NONBLOCK) < 0) ||
+        (fcntl(fds[0], F_SETFD, FD_CLOEXEC) < 0) || (fcntl(fds[1], F_SETFD, FD_CLOEXEC) < 0)) {
+        int rc = posix_last_error();
+        (void)close(fds[0]);
+        (void)close(fds[1]);
+        return rc;
+    }
+    return SLOOP_SYS_OK;
+}
+#endif
+
+static int posix_wake_open(void *ctx, sloop_fd *rd, sloop_fd *wr)
+{
+    (void)ctx;
+#if POSIX_WAKE_EVENTFD
+    {
+        int fd = eventfd(0U, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (fd < 0) {
+            return posix_last_error();
+        }
+        *rd = (sloop_fd)fd;
+        *wr = (sloop_fd)fd;
+    }
+#else
+    {
+        int fds[2];
+        int rc = posix_pipe(fds);
+        if (rc != SLOOP_SYS_OK) {
+            return rc;
+        }
+        *rd = (sloop_fd)fds[0];
+        *wr = (sloop_fd)fds[1];
+    }
+#endif
+    return SLOOP_SYS_OK;
+}
+
+/* Async-signal-safe: one write(), errno as it was (a signal handler may call
+ * this between a system call of the code it interrupted and that code's look
+ * at errno). */
+static int posix_wake_signal(void *ctx, sloop_fd wr)
+{
+    int saved = errno;
+    int rc = SLOOP_SYS_OK;
+    uint32_t tries = 0U;
+    ssize_t n;
+#if POSIX_WAKE_EVENTFD
+    uint64_t one = 1U; /* an eventfd takes exactly 8 bytes */
+#else
+    uint8_t one = 1U;
+#endif
+    (void)ctx;
+    do {
+        n = write((int)wr, &one, sizeof one);
+        tries++;
+    } while ((n < 0) && (errno == EINTR) && (tries < 8U));
+    if (n < 0) {
+        rc = posix_last_error();
+    }
+    errno = saved;
+    return rc;
+}
+
+/* Reads until the channel is empty (an eventfd resets on one read; a pipe
+ * holds at most one byte per coalesced wake), at most 16 reads of 64 bytes. */
+static int posix_drain(int fd)
+{
+    uint8_t buf[64];
+    uint32_t i;
+    bool any = false;
+    int rc = SLOOP_SYS_OK;
+    for (i = 0U; i < 16U; i++) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0) {
+            rc = posix_last_error();
+            break;
+        }
+        any = any || (n > 0);
+        if ((size_t)n < sizeof buf) {
+            break;
+        }
+    }
+    if (any && (rc == SLOOP_SYS_EAGAIN)) {
+        rc = SLOOP_SYS_OK;
+    }
+    return (!any && (rc == SLOOP_SYS_OK)) ? SLOOP_SYS_EAGAIN : rc;
+}
+
+static int posix_wake_drain(void *ctx, sloop_fd rd)
+{
+    (void)ctx;
+    return posix_drain((int)rd);
+}
+
+/* ---- The signal channel -------------------------------------------------------------- */
+
+#if POSIX_SIGNALFD
+
+/* The signals of a mask (bit n-1: signal n) as a sigset; EINVAL if one of them
+ * is not a signal the C library lets a program handle. */
+static int posix_sigset_of(uint64_t mask, sigset_t *set)
+{
+    int n;
+    (void)sigemptyset(set);
+    for (n = 1; n <= 64; n++) {
+        if (((mask >> (uint32_t)(n - 1)) & 1U) != 0U) {
+            if (sigaddset(set, n) < 0) {
+                return SLOOP_SYS_EINVAL;
+            }
+        }
+    }
+    return SLOOP_SYS_OK;
+}
+
+static int posix_sigmask(int how, uint64_t mask)
+{
+    sigset_t set;
+    int rc = posix_sigset_of(mask, &set);
+    if ((rc == SLOOP_SYS_OK) && (mask != 0U)) {
+        int e = pthread_sigmask(how, &set, NULL);
+        rc = (e == 0) ? SLOOP_SYS_OK : posix_map_errno(e);
+    }
+    return rc;
+}
+
+
+static int posix_signal_open(void *ctx, sloop_fd *fd)
+{
+    sigset_t none;
+    int f;
+    (void)ctx;
+    (void)sigemptyset(&none);
+    f = signalfd(-1, &none, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (f < 0) {
+        return posix_last_error();
+    }
+    *fd = (sloop_fd)f;
+    return SLOOP_SYS_OK;
+}
+
+/* Added signals are blocked before the signalfd watches them, removed ones
+ * unblocked after it stopped: no arrival finds neither in place. */
+static int posix_signal_set(void *ctx, sloop_fd fd, uint64_t old_mask, uint64_t new_mask)
+{
+    uint64_t added = new_mask & ~old_mask;
+    uint64_t removed = old_mask & ~new_mask;
+    sigset_t set;
+    int rc;
+    (void)ctx;
+    rc = posix_sigset_of(new_mask, &set);
+    if (rc == SLOOP_SYS_OK) {
+        rc = posix_sigmask(SIG_BLOCK, added);
+    }
+    if ((rc == SLOOP_SYS_OK) && (signalfd((int)fd, &set, 0) < 0)) {
+        rc = posix_last_error();
+        (void)posix_sigmask(SIG_UNBLOCK, added); /* as it was */
+    }
+    if (rc == SLOOP_SYS_OK) {
+        rc = posix_sigmask(SIG_UNBLOCK, removed);
+    }
+    return rc;
+}
+
+static int posix_signal_read(void *ctx, sloop_fd fd, uint64_t *delivered)
+{
+    struct signalfd_siginfo si;
+    uint32_t i;
+    int rc = SLOOP_SYS_EAGAIN;
+    (void)ctx;
+    for (i = 0U; i < 8U; i++) {
+        ssize_t n = read((int)fd, &si, sizeof si);
+        if (n != (ssize_t)sizeof si) {
+            int e = (n < 0) ? posix_last_error() : SLOOP_SYS_EOTHER;
+            rc = ((rc == SLOOP_SYS_OK) && (e == SLOOP_SYS_EAGAIN)) ? SLOOP_SYS_OK : e;
+            break;
+        }
+        if ((si.ssi_signo >= 1U) && (si.ssi_signo <= 64U)) {
+            *delivered |= (uint64_t)1U << (si.ssi_signo - 1U);
+        }
+        rc = SLOOP_SYS_OK;
+    }
+    return rc;
+}
+
+#else /* the self-pipe */
+
+/* One channel per process: the handler knows only these. */
+static volatile sig_atomic_t posix_sig_wr = -1;
+static pid_t posix_sig_owner;
+
+static void posix_sig_handler(int signo)
+{
+    int saved = errno;
+    uint8_t b = (uint8_t)signo;
+    (void)write((int)posix_sig_wr, &b, 1U); /* a full pipe already says "pending" */
+    errno = saved;
+}
+
+static int posix_signal_open(void *ctx, sloop_fd *fd)
+{
+    int fds[2];
+    int rc;
+    (void)ctx;
+    if ((posix_sig_wr >= 0) && (posix_sig_owner == getpid())) {
+        return SLOOP_SYS_EOTHER; /* another loop of this process has it */
+    }
+    rc = posix_pipe(fds);
+    if (rc != SLOOP_SYS_OK) {
+        return rc;
+    }
+    if (posix_sig_wr >= 0) {
+        (void)close((int)posix_sig_wr); /* the parent's, inherited through fork */
+    }
+    posix_sig_wr = fds[1];
+    posix_sig_owner = getpid();
+    *fd = (sloop_fd)fds[0];
+    return SLOOP_SYS_OK;
+}
+
+static int posix_signal_set(void *ctx, sloop_fd fd, uint64_t old_mask, uint64_t new_mask)
+{
+    struct sigaction sa;
+    int n;
+    int rc = SLOOP_SYS_OK;
+    (void)ctx;
+    (void)fd;
+    for (n = 1; (n <= 64) && (rc == SLOOP_SYS_OK); n++) {
+        uint64_t bit = (uint64_t)1U << (uint32_t)(n - 1);
+        if (((new_mask & bit) != 0U) != ((old_mask & bit) != 0U)) {
+            (void)memset(&sa, 0, sizeof sa);
+            sa.sa_handler = ((new_mask & bit) != 0U) ? posix_sig_handler : SIG_DFL;
+            sa.sa_flags = SA_RESTART;
+            (void)sigfillset(&sa.sa_mask);
+            if (sigaction(n, &sa, NULL) < 0) {
+                rc = posix_last_error();
+            }
+        }
+    }
+    if ((rc == SLOOP_SYS_OK) && (new_mask == 0U) && (posix_sig_wr >= 0)) {
+        (void)close((int)posix_sig_wr);
+        posix_sig_wr = -1;
+    }
+    return rc;
+}
+
+static int posix_signal_read(void *ctx, sloop_fd fd, uint64_t *delivered)
+{
+    uint8_t buf[64];
+    int rc = SLOOP_SYS_EAGAIN;
+    ssize_t n;
+    ssize_t i;
+    (void)ctx;
+    n = read((int)fd, buf, sizeof buf);
+    if (n < 0) {
+        return posix_last_error();
+    }
+    for (i = 0; i < n; i++) {
+        if ((buf[i] >= 1U) && (buf[i] <= 64U)) {
+            *delivered |= (uint64_t)1U << (buf[i] - 1U);
+        }
+        rc = SLOOP_SYS_OK;
+    }
+    return rc;
+}
+
+#endif /* POSIX_SIGNALFD */
+
 static const sloop_sys posix_sys = {
     NULL,
     posix_now_ms,
@@ -351,6 +650,12 @@ static const sloop_sys posix_sys = {
     NULL,
     NULL,
 #endif
+    posix_wake_open,
+    posix_wake_signal,
+    posix_wake_drain,
+    posix_signal_open,
+    posix_signal_set,
+    posix_signal_read,
 };
 
 const sloop_sys *sloop_sys_default(void)

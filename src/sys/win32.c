@@ -71,6 +71,12 @@
  *  - Sockets are made non-inheritable (the analogue of close-on-exec) and
  *    non-blocking (ioctlsocket FIONBIO) at creation; connections get
  *    TCP_NODELAY, since sloop writes whole frames.
+ *  - The wake-up channel (sloop_wake) is a connected loopback TCP pair, the
+ *    only kind of descriptor WSAPoll watches; two sockets per loop that uses it.
+ *  - There is no signal channel: POSIX signals do not exist, and console
+ *    control events (Ctrl-C, close) arrive on a thread the system creates; an
+ *    application catches them with SetConsoleCtrlHandler and calls sloop_wake
+ *    from its handler. sloop_signal_start returns SLOOP_EBACKEND.
  *  - The clock is QueryPerformanceCounter in milliseconds, truncated to 32 bits:
  *    it wraps every 49.7 days exactly like sloop's tick (GetTickCount has the
  *    same range but only 10-16 ms resolution).
@@ -474,6 +480,110 @@ static int win32_poll(void *ctx, sloop_pollfd *fds, uint32_t nfds, int timeout_m
     return SLOOP_SYS_OK;
 }
 
+/* ---- The wake-up channel: a connected loopback TCP pair ---------------------------- */
+
+/* Windows has no pipe that WSAPoll can watch, so the channel is a TCP
+ * connection to ourselves on 127.0.0.1: a throwaway listener on an ephemeral
+ * port, one connect, one accept, then the listener is closed. The accepted end
+ * must be the connecting socket's peer (another local process could have
+ * connected first); anything else fails the open rather than trusting it. */
+static int win32_pair_check(SOCKET rd, SOCKET wr)
+{
+    win32_addr mine;
+    win32_addr peer;
+    int mlen = (int)sizeof mine;
+    int plen = (int)sizeof peer;
+    if ((getsockname(wr, &mine.sa, &mlen) != 0) || (getpeername(rd, &peer.sa, &plen) != 0)) {
+        return win32_last_error();
+    }
+    return ((mine.v4.sin_port == peer.v4.sin_port) &&
+            (mine.v4.sin_addr.s_addr == peer.v4.sin_addr.s_addr))
+               ? SLOOP_SYS_OK
+               : SLOOP_SYS_EOTHER;
+}
+
+static int win32_wake_open(void *ctx, sloop_fd *rd, sloop_fd *wr)
+{
+    win32_addr a;
+    int alen = 0;
+    SOCKET l = INVALID_SOCKET;
+    SOCKET c = INVALID_SOCKET;
+    SOCKET r = INVALID_SOCKET;
+    int rc = win32_socket_for("127.0.0.1", 0U, &a, &alen, &l);
+    (void)ctx;
+    if (rc != SLOOP_SYS_OK) {
+        return rc;
+    }
+    if ((bind(l, &a.sa, alen) != 0) || (listen(l, 1) != 0) ||
+        (getsockname(l, &a.sa, &alen) != 0)) {
+        rc = win32_last_error();
+    }
+    if (rc == SLOOP_SYS_OK) {
+        c = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        rc = (c == INVALID_SOCKET) ? win32_last_error() : SLOOP_SYS_OK;
+    }
+    if ((rc == SLOOP_SYS_OK) && (connect(c, &a.sa, alen) != 0)) {
+        rc = win32_last_error();
+    }
+    if (rc == SLOOP_SYS_OK) {
+        r = accept(l, NULL, NULL);
+        rc = (r == INVALID_SOCKET) ? win32_last_error() : win32_pair_check(r, c);
+    }
+    if (rc == SLOOP_SYS_OK) {
+        rc = win32_prepare_socket(r, false);
+    }
+    if (rc == SLOOP_SYS_OK) {
+        rc = win32_prepare_socket(c, true); /* no Nagle: a wake goes out at once */
+    }
+    (void)closesocket(l);
+    if (rc != SLOOP_SYS_OK) {
+        if (r != INVALID_SOCKET) {
+            (void)closesocket(r);
+        }
+        if (c != INVALID_SOCKET) {
+            (void)closesocket(c);
+        }
+        return rc;
+    }
+    *rd = win32_fd(r);
+    *wr = win32_fd(c);
+    return SLOOP_SYS_OK;
+}
+
+/* One send from any thread (Winsock is thread-safe). A full socket buffer is
+ * WSAEWOULDBLOCK: reported as EAGAIN, which means already readable. */
+static int win32_wake_signal(void *ctx, sloop_fd wr)
+{
+    static const char one = 1;
+    (void)ctx;
+    return (send(win32_sock(wr), &one, 1, 0) == SOCKET_ERROR) ? win32_last_error()
+                                                               : SLOOP_SYS_OK;
+}
+
+static int win32_wake_drain(void *ctx, sloop_fd rd)
+{
+    char buf[64];
+    uint32_t i;
+    bool any = false;
+    int rc = SLOOP_SYS_OK;
+    (void)ctx;
+    for (i = 0U; i < 16U; i++) {
+        int n = recv(win32_sock(rd), buf, (int)sizeof buf, 0);
+        if (n == SOCKET_ERROR) {
+            rc = win32_last_error();
+            break;
+        }
+        any = any || (n > 0);
+        if (n < (int)sizeof buf) {
+            break;
+        }
+    }
+    if (any && (rc == SLOOP_SYS_EAGAIN)) {
+        rc = SLOOP_SYS_OK;
+    }
+    return (!any && (rc == SLOOP_SYS_OK)) ? SLOOP_SYS_EAGAIN : rc;
+}
+
 static const sloop_sys win32_sys = {
     NULL,
     win32_now_ms,
@@ -487,6 +597,12 @@ static const sloop_sys win32_sys = {
     win32_close,
     win32_poll,
     NULL, /* no epoll on Windows */
+    NULL,
+    NULL,
+    win32_wake_open,
+    win32_wake_signal,
+    win32_wake_drain,
+    NULL, /* no signal channel: sloop_signal_start returns SLOOP_EBACKEND */
     NULL,
     NULL,
 };

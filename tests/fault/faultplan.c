@@ -337,6 +337,92 @@ static int fp_epoll_wait(void *ctx, sloop_fd epfd, sloop_epoll_event *events, ui
                : fp->inner->epoll_wait(fp->inner->ctx, epfd, events, max, timeout_ms, n);
 }
 
+static int fp_wake_open(void *ctx, sloop_fd *rd, sloop_fd *wr)
+{
+    faultplan *fp = fp_of(ctx);
+    int code = fp_fail_code(fp_enter(fp, FP_WAKE_OPEN, SLOOP_FD_INVALID, 0U, 0));
+    if (fp->over_limit) {
+        return SLOOP_SYS_EOTHER;
+    }
+    if (code != SLOOP_SYS_OK) {
+        return code;
+    }
+    code = fp->inner->wake_open(fp->inner->ctx, rd, wr);
+    if (code == SLOOP_SYS_OK) {
+        fp_fd_opened(fp, *rd);
+        if (*wr != *rd) {
+            fp_fd_opened(fp, *wr);
+        }
+    }
+    return code;
+}
+
+static int fp_wake_signal(void *ctx, sloop_fd wr)
+{
+    faultplan *fp = fp_of(ctx);
+    int code = fp_fail_code(fp_enter(fp, FP_WAKE_SIGNAL, wr, 0U, 0));
+    int rc;
+    if (fp->over_limit) {
+        return SLOOP_SYS_EOTHER;
+    }
+    if ((code != SLOOP_SYS_OK) && (code != SLOOP_SYS_EAGAIN)) {
+        return code;
+    }
+    /* EAGAIN: "full", so readable; the write really happened earlier. */
+    rc = fp->inner->wake_signal(fp->inner->ctx, wr);
+    return (code != SLOOP_SYS_OK) ? code : rc;
+}
+
+static int fp_wake_drain(void *ctx, sloop_fd rd)
+{
+    faultplan *fp = fp_of(ctx);
+    int code = fp_fail_code(fp_enter(fp, FP_WAKE_DRAIN, rd, 0U, 0));
+    if (fp->over_limit) {
+        return SLOOP_SYS_EOTHER;
+    }
+    return (code != SLOOP_SYS_OK) ? code : fp->inner->wake_drain(fp->inner->ctx, rd);
+}
+
+static int fp_signal_open(void *ctx, sloop_fd *fd)
+{
+    faultplan *fp = fp_of(ctx);
+    int code = fp_fail_code(fp_enter(fp, FP_SIGNAL_OPEN, SLOOP_FD_INVALID, 0U, 0));
+    if (fp->over_limit) {
+        return SLOOP_SYS_EOTHER;
+    }
+    if (code != SLOOP_SYS_OK) {
+        return code;
+    }
+    code = fp->inner->signal_open(fp->inner->ctx, fd);
+    if (code == SLOOP_SYS_OK) {
+        fp_fd_opened(fp, *fd);
+    }
+    return code;
+}
+
+static int fp_signal_set(void *ctx, sloop_fd fd, uint64_t old_mask, uint64_t new_mask)
+{
+    faultplan *fp = fp_of(ctx);
+    int code = fp_fail_code(fp_enter(fp, FP_SIGNAL_SET, fd, 0U, 0));
+    if (fp->over_limit) {
+        return SLOOP_SYS_EOTHER;
+    }
+    return (code != SLOOP_SYS_OK)
+               ? code
+               : fp->inner->signal_set(fp->inner->ctx, fd, old_mask, new_mask);
+}
+
+static int fp_signal_read(void *ctx, sloop_fd fd, uint64_t *delivered)
+{
+    faultplan *fp = fp_of(ctx);
+    int code = fp_fail_code(fp_enter(fp, FP_SIGNAL_READ, fd, 0U, 0));
+    if (fp->over_limit) {
+        return SLOOP_SYS_EOTHER;
+    }
+    return (code != SLOOP_SYS_OK) ? code
+                                  : fp->inner->signal_read(fp->inner->ctx, fd, delivered);
+}
+
 /* ---- Setup -------------------------------------------------------------------------- */
 
 void fp_init(faultplan *fp, const sloop_sys *inner)
@@ -376,6 +462,12 @@ void fp_init(faultplan *fp, const sloop_sys *inner)
     fp->sys.epoll_create = (inner->epoll_create != NULL) ? fp_epoll_create : NULL;
     fp->sys.epoll_ctl = (inner->epoll_ctl != NULL) ? fp_epoll_ctl : NULL;
     fp->sys.epoll_wait = (inner->epoll_wait != NULL) ? fp_epoll_wait : NULL;
+    fp->sys.wake_open = (inner->wake_open != NULL) ? fp_wake_open : NULL;
+    fp->sys.wake_signal = (inner->wake_signal != NULL) ? fp_wake_signal : NULL;
+    fp->sys.wake_drain = (inner->wake_drain != NULL) ? fp_wake_drain : NULL;
+    fp->sys.signal_open = (inner->signal_open != NULL) ? fp_signal_open : NULL;
+    fp->sys.signal_set = (inner->signal_set != NULL) ? fp_signal_set : NULL;
+    fp->sys.signal_read = (inner->signal_read != NULL) ? fp_signal_read : NULL;
 }
 
 const sloop_sys *fp_sys(faultplan *fp)
@@ -432,6 +524,7 @@ const char *fp_fn_name(fp_fn fn)
     static const char *const names[FP_FN_COUNT] = {
         "now_ms", "listen", "local_port", "accept", "connect", "connect_result", "recv",
         "sendv", "close", "poll", "epoll_create", "epoll_ctl", "epoll_wait",
+        "wake_open", "wake_signal", "wake_drain", "signal_open", "signal_set", "signal_read",
     };
     return ((unsigned)fn < (unsigned)FP_FN_COUNT) ? names[fn] : "any";
 }
@@ -462,6 +555,12 @@ uint32_t fp_errors_for(fp_fn fn, int *out, uint32_t cap)
     static const int epc_e[] = { SLOOP_SYS_EMFILE, SLOOP_SYS_ENFILE, SLOOP_SYS_ENOMEM };
     static const int epctl_e[] = { SLOOP_SYS_ENOMEM, SLOOP_SYS_EBADF, SLOOP_SYS_EOTHER };
     static const int epw_e[] = { SLOOP_SYS_EINTR, SLOOP_SYS_EOTHER };
+    /* eventfd/pipe/signalfd creation; a write to a full channel; reads of an
+     * empty or interrupted one; a mask the kernel refuses. */
+    static const int chan_open_e[] = { SLOOP_SYS_EMFILE, SLOOP_SYS_ENFILE, SLOOP_SYS_ENOMEM };
+    static const int wake_sig_e[] = { SLOOP_SYS_EAGAIN, SLOOP_SYS_EBADF };
+    static const int chan_read_e[] = { SLOOP_SYS_EINTR, SLOOP_SYS_EAGAIN, SLOOP_SYS_EBADF };
+    static const int sig_set_e[] = { SLOOP_SYS_EINVAL, SLOOP_SYS_ENOMEM };
     const int *src = NULL;
     uint32_t n = 0U;
     uint32_t i;
@@ -478,6 +577,14 @@ uint32_t fp_errors_for(fp_fn fn, int *out, uint32_t cap)
     case FP_EPOLL_CREATE: src = epc_e; n = (uint32_t)(sizeof epc_e / sizeof epc_e[0]); break;
     case FP_EPOLL_CTL: src = epctl_e; n = (uint32_t)(sizeof epctl_e / sizeof epctl_e[0]); break;
     case FP_EPOLL_WAIT: src = epw_e; n = (uint32_t)(sizeof epw_e / sizeof epw_e[0]); break;
+    case FP_WAKE_OPEN:
+    case FP_SIGNAL_OPEN:
+        src = chan_open_e; n = (uint32_t)(sizeof chan_open_e / sizeof chan_open_e[0]); break;
+    case FP_WAKE_SIGNAL: src = wake_sig_e; n = (uint32_t)(sizeof wake_sig_e / sizeof wake_sig_e[0]); break;
+    case FP_WAKE_DRAIN:
+    case FP_SIGNAL_READ:
+        src = chan_read_e; n = (uint32_t)(sizeof chan_read_e / sizeof chan_read_e[0]); break;
+    case FP_SIGNAL_SET: src = sig_set_e; n = (uint32_t)(sizeof sig_set_e / sizeof sig_set_e[0]); break;
     case FP_NOW:
     case FP_FN_COUNT:
     default: break;

@@ -15,7 +15,9 @@
  * error without calling the wrapped table (no descriptor is created, no byte
  * moves). close always calls the wrapped close first, then reports the error:
  * POSIX releases the descriptor even when close fails (EINTR, EIO), and the
- * loop must not close it again.
+ * loop must not close it again. wake_signal failing with EAGAIN also calls the
+ * wrapped one first: EAGAIN there means "the channel is full", which a real
+ * channel reports only while it is readable.
  *
  * Bounded: after `call_limit` calls (if set) every call fails with
  * SLOOP_SYS_EOTHER and `over_limit` is set, so a loop that spins forever on a
@@ -44,6 +46,12 @@ typedef enum fp_fn {
     FP_EPOLL_CREATE,
     FP_EPOLL_CTL,
     FP_EPOLL_WAIT,
+    FP_WAKE_OPEN,
+    FP_WAKE_SIGNAL,
+    FP_WAKE_DRAIN,
+    FP_SIGNAL_OPEN,
+    FP_SIGNAL_SET,
+    FP_SIGNAL_READ,
     FP_FN_COUNT
 } fp_fn;
 #define FP_ANY FP_FN_COUNT     /* a rule's fn: any function */
@@ -114,7 +122,8 @@ typedef struct faultplan {
     /* What the wrapped table really did (successful calls only). */
     uint64_t bytes_recv;     /* bytes its recv returned */
     uint64_t bytes_sent;     /* bytes its sendv accepted */
-    uint64_t fds_handed;     /* descriptors listen/accept/connect/epoll_create returned */
+    uint64_t fds_handed;     /* descriptors listen/accept/connect/epoll_create/wake_open/
+                                signal_open returned */
     uint64_t accepts_ok;
     uint64_t bad_closes;     /* close of a descriptor the plan did not see handed out */
     uint64_t fd_reused_open; /* a descriptor handed out again while still open here */
