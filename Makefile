@@ -148,10 +148,17 @@ $(B)/tests/loop/%: tests/loop/%.c $(LOOP_SUPPORT) $(LIB) $(wildcard tests/loop/*
 	@$(if $(V),,echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) -D_GNU_SOURCE -Itests $< $(LOOP_SUPPORT) $(LIB) $(LDFLAGS) -lpthread -o $@
 itest-bins: $(LOOP_TEST_BIN)
+# test_sigwake runs a second time over the portable channels of posix.c (pipes
+# and a sigaction handler instead of eventfd and signalfd).
+ITEST_PIPE_FLAGS := -DSLOOP_WAKE_PIPE -DSLOOP_SIGNAL_PIPE
 itest:
 	@$(MAKE) --no-print-directory B=$(ITEST_B) EXTRA_CFLAGS="$(ITEST_FLAGS) $(EXTRA_CFLAGS)" itest-bins
+	@$(MAKE) --no-print-directory B=$(ITEST_B)-pipes \
+	  EXTRA_CFLAGS="$(ITEST_FLAGS) $(ITEST_PIPE_FLAGS) $(EXTRA_CFLAGS)" \
+	  $(ITEST_B)-pipes/tests/loop/test_sigwake
 	@ulimit -n $$(ulimit -Hn) 2>/dev/null; status=0; \
-	for t in $(LOOP_TEST_SRC:tests/loop/%.c=$(ITEST_B)/tests/loop/%); do \
+	for t in $(LOOP_TEST_SRC:tests/loop/%.c=$(ITEST_B)/tests/loop/%) \
+	         $(ITEST_B)-pipes/tests/loop/test_sigwake; do \
 	  timeout 300 $$t || status=1; done; exit $$status
 
 # Fault injection and simulation suites bring their own rules.

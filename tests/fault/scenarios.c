@@ -618,3 +618,167 @@ void sc_linger(world *w)
     W_EXPECT(w, closed_with(w, p[2], SLOOP_CLOSE_LOCAL));
     W_EXPECT(w, w_peer_count(w, p[2], 'F') == 40U);
 }
+
+/* ---- signals and wake-ups ------------------------------------------------------------------------ */
+
+typedef struct sw_state {
+    world *w;
+    unsigned raised[65];
+    unsigned calls[65];
+    unsigned wakes_made;
+    unsigned wake_calls;
+    unsigned seen; /* wakes_made at the last on_wake */
+} sw_state;
+
+static sw_state g_sws;
+
+static void sw_signal(sloop_loop *loop, sloop_signal sig, int signo, void *user)
+{
+    sw_state *s = (sw_state *)user;
+    (void)loop;
+    (void)sig;
+    if ((signo < 1) || (signo > 64)) {
+        W_FAIL(s->w, "signal callback for number %d", signo);
+        return;
+    }
+    s->calls[signo]++;
+    /* Never more calls than arrivals, faults or not. */
+    if (s->calls[signo] > s->raised[signo]) {
+        W_FAIL(s->w, "signal %d: %u calls for %u arrivals", signo, s->calls[signo],
+               s->raised[signo]);
+    }
+}
+
+static void sw_wakeup(sloop_loop *loop, void *user)
+{
+    sw_state *s = (sw_state *)user;
+    (void)loop;
+    s->wake_calls++;
+    s->seen = s->wakes_made;
+}
+
+/* An ESYS from a start must name the fault that caused it. */
+static void sw_check_esys(world *w, sloop_err err, const char *what)
+{
+    if ((err == SLOOP_ESYS) && w->fp->first_hit.any &&
+        (sloop_last_sys_error(w->loop) != w->fp->first_hit.error)) {
+        W_FAIL(w, "%s: SLOOP_ESYS with last_sys_error %d, the fault injected was %d", what,
+               sloop_last_sys_error(w->loop), w->fp->first_hit.error);
+    }
+    if ((err != SLOOP_OK) && (err != SLOOP_ESYS)) {
+        W_FAIL(w, "%s: %s", what, sloop_strerror(err));
+    }
+}
+
+static void sw_raise(sw_state *s, int signo)
+{
+    sloop_sim_raise_signal(s->w->sim, signo);
+    s->raised[signo]++;
+}
+
+static void sw_wake_now(sw_state *s)
+{
+    if (sloop_wake(s->w->loop) == SLOOP_OK) {
+        s->wakes_made++;
+    }
+}
+
+void sc_signals_wake(world *w)
+{
+    sw_state *s = &g_sws;
+    sloop_signal term;
+    sloop_signal hup;
+    bool have_term;
+    bool have_hup;
+    bool have_wake;
+    bool listening;
+    bool done = false;
+    uint32_t step;
+    sloop_err err;
+    int p;
+    memset(s, 0, sizeof *s);
+    s->w = w;
+    if (w->sim == NULL) {
+        return; /* signals are simulated */
+    }
+    err = sloop_wake_start(w->loop, sw_wakeup, s);
+    sw_check_esys(w, err, "sloop_wake_start");
+    have_wake = (err == SLOOP_OK);
+    err = sloop_signal_start(w->loop, 15, sw_signal, s, &term);
+    sw_check_esys(w, err, "sloop_signal_start(15)");
+    have_term = (err == SLOOP_OK);
+    err = sloop_signal_start(w->loop, 1, sw_signal, s, &hup);
+    sw_check_esys(w, err, "sloop_signal_start(1)");
+    have_hup = (err == SLOOP_OK);
+    W_EXPECT(w, have_wake && have_term && have_hup);
+    listening = (w_listen(w, "127.0.0.1") == SLOOP_OK);
+    W_EXPECT(w, listening);
+    p = listening ? w_peer_connect(w) : -1;
+    W_EXPECT(w, p >= 0);
+    /* Echo traffic throughout; signals and wakes arrive in the middle of it. */
+    for (step = 0U; (step < 300U) && !done; step++) {
+        (void)sloop_run_once(w->loop, w->step_ms);
+        if (p >= 0) {
+            w_peer *pe = &w->peers[p];
+            w_peer_pump(w, p);
+            if ((pe->script < 6U) && (w_peer_count(w, p, 'E') >= pe->script)) {
+                (void)w_peer_send(w, p, 'D', "busy", 4U);
+                pe->script++;
+            } else if ((pe->script == 6U) && (w_peer_count(w, p, 'E') >= 6U)) {
+                (void)w_peer_send(w, p, 'C', "bye", 3U);
+                pe->script = 7U;
+            } else {
+                /* waiting for echoes */
+            }
+        }
+        switch (step) {
+        case 2U:
+            sw_raise(s, 15);
+            break;
+        case 3U:
+            sw_raise(s, 1);
+            sw_raise(s, 1); /* coalesces */
+            sw_wake_now(s);
+            break;
+        case 4U:
+            sw_wake_now(s);
+            sw_wake_now(s);
+            sw_wake_now(s);
+            break;
+        case 6U:
+            sw_raise(s, 15);
+            sw_wake_now(s);
+            break;
+        default:
+            break;
+        }
+        done = (step > 10U) && peer_settle(w, p) && (w_open_count(w) == 0U) &&
+               (s->seen == s->wakes_made);
+    }
+    W_LIVE(w, done);
+    /* Whatever the faults: a wake made is followed by an on_wake (a failed
+     * drain is retried); a signal raised while watched reaches its watcher. */
+    if (have_wake && (s->seen != s->wakes_made)) {
+        W_FAIL(w, "wake lost: %u made, the last on_wake saw %u", s->wakes_made, s->seen);
+    }
+    W_EXPECT(w, s->wakes_made == 5U);
+    W_EXPECT(w, (s->wake_calls >= 3U) && (s->wake_calls <= 5U));
+    W_EXPECT(w, s->calls[15] == 2U);
+    W_EXPECT(w, s->calls[1] == 1U);
+    W_EXPECT(w, w_peer_count(w, p, 'E') == 7U);
+    W_EXPECT(w, closed_with(w, p, SLOOP_CLOSE_LOCAL));
+    if (have_term) {
+        err = sloop_signal_stop(w->loop, term);
+        sw_check_esys(w, err, "sloop_signal_stop(15)");
+        W_EXPECT(w, err == SLOOP_OK);
+    }
+    if (have_wake) {
+        W_EXPECT(w, sloop_wake_stop(w->loop) == SLOOP_OK);
+    }
+    /* hup stays: sloop_close must stop it and close the channel. */
+    (void)hup;
+    if (w->have_listener) {
+        W_EXPECT(w, sloop_listener_close(w->loop, w->listener) == SLOOP_OK);
+        w->have_listener = false;
+    }
+}

@@ -45,4 +45,12 @@ void sc_table_full(world *w);
  * slow reader finishes in time (LOCAL). */
 void sc_linger(world *w);
 
+/* Signal watchers and sloop_wake while a peer's echo traffic runs: signals
+ * raised (one twice: coalesced) and wakes made between iterations, as an ISR or
+ * another thread would. Whatever the faults: a signal watcher is never called
+ * more often than its signal arrived, a wake made is always followed by an
+ * on_wake, and a start that fails with SLOOP_ESYS names the injected error.
+ * Sim only. */
+void sc_signals_wake(world *w);
+
 #endif

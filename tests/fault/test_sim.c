@@ -620,6 +620,291 @@ SL_TEST(checks_catch_wrong_expectations)
     SL_CHECK(g_w.violations >= 2U);
 }
 
+/* ---- Signal watchers, sloop_wake and fork over the sim and the plan --------------------- */
+
+#define SL_CHECK_OK(expr) SL_CHECK_EQ((expr), SLOOP_OK)
+
+static sloop_err sw_init(void)
+{
+    sloop_options o;
+    (void)sloop_sim_init(&g_sim, 1000U);
+    fp_init(&g_fp, S());
+    o.backend = SIM_BACKEND;
+    o.sys = fp_sys(&g_fp);
+    return sloop_init(&g_loop, &o);
+}
+
+typedef struct sw_rec {
+    unsigned wake_calls;
+    unsigned wakes_made;  /* sloop_wake calls that returned SLOOP_OK */
+    unsigned seen;        /* wakes_made when the last on_wake ran */
+    unsigned sig_calls[65];
+} sw_rec;
+
+static sw_rec g_sw;
+
+static void sw_on_wake(sloop_loop *loop, void *user)
+{
+    sw_rec *r = (sw_rec *)user;
+    (void)loop;
+    r->wake_calls++;
+    r->seen = r->wakes_made;
+}
+
+static void sw_on_signal(sloop_loop *loop, sloop_signal sig, int signo, void *user)
+{
+    sw_rec *r = (sw_rec *)user;
+    (void)loop;
+    (void)sig;
+    r->sig_calls[signo]++;
+}
+
+static bool sw_wake(void)
+{
+    bool ok = (sloop_wake(&g_loop) == SLOOP_OK);
+    g_sw.wakes_made += ok ? 1U : 0U;
+    return ok;
+}
+
+SL_TEST(sim_wake_and_signal_channels)
+{
+    sloop_fd rd = SLOOP_FD_INVALID;
+    sloop_fd wr = SLOOP_FD_INVALID;
+    sloop_fd sf = SLOOP_FD_INVALID;
+    uint64_t got = 0U;
+    uint32_t n = 0U;
+    uint16_t port = 0U;
+    SL_CHECK(sloop_sim_init(&g_sim, 100U));
+    SL_CHECK_EQ(S()->wake_open(S()->ctx, &rd, &wr), SLOOP_SYS_OK);
+    SL_CHECK_EQ(rd, wr);
+    SL_CHECK_EQ(revents_of(rd, POLLIN, 0, &n), 0);
+    SL_CHECK_EQ(S()->wake_drain(S()->ctx, rd), SLOOP_SYS_EAGAIN);
+    SL_CHECK_EQ(S()->wake_signal(S()->ctx, wr), SLOOP_SYS_OK);
+    SL_CHECK_EQ(S()->wake_signal(S()->ctx, wr), SLOOP_SYS_OK);
+    SL_CHECK_EQ(revents_of(rd, POLLIN, 0, &n), POLLIN);
+    SL_CHECK_EQ(S()->wake_drain(S()->ctx, rd), SLOOP_SYS_OK);
+    SL_CHECK_EQ(revents_of(rd, POLLIN, 0, &n), 0);
+    SL_CHECK_EQ(S()->local_port(S()->ctx, rd, &port), SLOOP_SYS_EINVAL);
+    SL_CHECK_EQ(S()->signal_open(S()->ctx, &sf), SLOOP_SYS_OK);
+    SL_CHECK_EQ(S()->wake_signal(S()->ctx, sf), SLOOP_SYS_EBADF); /* not a wake channel */
+    sloop_sim_raise_signal(&g_sim, 15);
+    sloop_sim_raise_signal(&g_sim, 15);
+    sloop_sim_raise_signal(&g_sim, 0);  /* ignored */
+    sloop_sim_raise_signal(&g_sim, 65); /* ignored */
+    SL_CHECK_EQ(revents_of(sf, POLLIN, 0, &n), 0); /* not in the mask yet: stays pending */
+    SL_CHECK_EQ(S()->signal_read(S()->ctx, sf, &got), SLOOP_SYS_EAGAIN);
+    SL_CHECK_EQ(S()->signal_set(S()->ctx, sf, 0U, (uint64_t)1U << 14), SLOOP_SYS_OK);
+    SL_CHECK_EQ(revents_of(sf, POLLIN, 0, &n), POLLIN);
+    SL_CHECK_EQ(S()->signal_read(S()->ctx, sf, &got), SLOOP_SYS_OK);
+    SL_CHECK_EQ(got, (uint64_t)1U << 14);
+    SL_CHECK_EQ(S()->signal_read(S()->ctx, sf, &got), SLOOP_SYS_EAGAIN);
+    SL_CHECK_EQ(sloop_sim_stats_get(&g_sim)->signals_raised, 2);
+    SL_CHECK_EQ(sloop_sim_stats_get(&g_sim)->signals_read, 1); /* coalesced */
+    SL_CHECK_EQ(S()->close(S()->ctx, rd), SLOOP_SYS_OK);
+    SL_CHECK_EQ(S()->close(S()->ctx, sf), SLOOP_SYS_OK);
+    SL_CHECK_EQ(S()->wake_signal(S()->ctx, wr), SLOOP_SYS_EBADF);
+    SL_CHECK(sloop_sim_all_closed_once(&g_sim) == false); /* the EBADF above counted */
+}
+
+/* The loop over the sim: signals coalesce per read, never more calls than
+ * arrivals, one channel for every watcher, gone with the last. */
+SL_TEST(loop_signals_over_sim)
+{
+    sloop_signal a;
+    sloop_signal b;
+    memset(&g_sw, 0, sizeof g_sw);
+    SL_CHECK_OK(sw_init());
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, 15, sw_on_signal, &g_sw, NULL), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, 15, NULL, &g_sw, &a), SLOOP_EINVAL);
+    SL_CHECK_OK(sloop_signal_start(&g_loop, 15, sw_on_signal, &g_sw, &a));
+    SL_CHECK_OK(sloop_signal_start(&g_loop, 1, sw_on_signal, &g_sw, &b));
+    SL_CHECK_EQ(g_fp.calls[FP_SIGNAL_OPEN], 1); /* one channel */
+    sloop_sim_raise_signal(&g_sim, 15);
+    sloop_sim_raise_signal(&g_sim, 15);
+    sloop_sim_raise_signal(&g_sim, 1);
+    sloop_sim_raise_signal(&g_sim, 2); /* not watched: never a call */
+    SL_CHECK_OK(sloop_run_once(&g_loop, 10));
+    SL_CHECK_EQ(g_sw.sig_calls[15], 1);
+    SL_CHECK_EQ(g_sw.sig_calls[1], 1);
+    SL_CHECK_EQ(g_sw.sig_calls[2], 0);
+    SL_CHECK_OK(sloop_run_once(&g_loop, 10));
+    SL_CHECK_EQ(g_sw.sig_calls[15], 1);
+    SL_CHECK_OK(sloop_signal_stop(&g_loop, a));
+    SL_CHECK_EQ(sloop_signal_stop(&g_loop, a), SLOOP_ESTALE);
+    SL_CHECK(g_loop.signal_reg.fd != SLOOP_FD_INVALID);
+    SL_CHECK_OK(sloop_signal_stop(&g_loop, b));
+    SL_CHECK(g_loop.signal_reg.fd == SLOOP_FD_INVALID);
+    SL_CHECK_EQ(sloop_sim_fds_open(&g_sim), 0);
+    SL_CHECK_OK(sloop_close(&g_loop));
+    SL_CHECK(sloop_sim_all_closed_once(&g_sim));
+    SL_CHECK(fp_fds_all_closed_once(&g_fp));
+}
+
+/* The OS refuses: signalfd creation fails -> SLOOP_ESYS with the reason in
+ * sloop_last_sys_error and nothing left open; the mask is refused -> the
+ * channel opened for it is closed again; a full table -> SLOOP_ELIMIT. */
+SL_TEST(loop_signal_start_failures)
+{
+    sloop_signal h[SLOOP_MAX_SIGNALS + 1U];
+    uint32_t i;
+    memset(&g_sw, 0, sizeof g_sw);
+    SL_CHECK_OK(sw_init());
+    (void)fp_add(&g_fp, FP_SIGNAL_OPEN, 0U, FP_FAIL, SLOOP_SYS_EMFILE, 0U);
+    (void)fp_add(&g_fp, FP_SIGNAL_SET, 0U, FP_FAIL, SLOOP_SYS_EINVAL, 0U);
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, 15, sw_on_signal, &g_sw, &h[0]), SLOOP_ESYS);
+    SL_CHECK_EQ(sloop_last_sys_error(&g_loop), SLOOP_SYS_EMFILE);
+    SL_CHECK_EQ(sloop_sim_fds_open(&g_sim), 0);
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, 15, sw_on_signal, &g_sw, &h[0]), SLOOP_ESYS);
+    SL_CHECK_EQ(sloop_last_sys_error(&g_loop), SLOOP_SYS_EINVAL);
+    SL_CHECK_EQ(sloop_sim_fds_open(&g_sim), 0); /* opened, refused, closed */
+    SL_CHECK_EQ(sloop_slots_open_count(&g_loop.signal_slots), 0);
+    for (i = 0U; i < SLOOP_MAX_SIGNALS; i++) {
+        SL_CHECK_OK(sloop_signal_start(&g_loop, (int)i + 1, sw_on_signal, &g_sw, &h[i]));
+    }
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, 64, sw_on_signal, &g_sw, &h[i]), SLOOP_ELIMIT);
+    /* A read that fails is retried next iteration: the signal is not lost. */
+    (void)fp_add(&g_fp, FP_SIGNAL_READ, 0U, FP_FAIL, SLOOP_SYS_EBADF, 0U);
+    sloop_sim_raise_signal(&g_sim, 3);
+    SL_CHECK_OK(sloop_run_once(&g_loop, 10));
+    SL_CHECK_EQ(g_sw.sig_calls[3], 0);
+    SL_CHECK_OK(sloop_run_once(&g_loop, 10));
+    SL_CHECK_EQ(g_sw.sig_calls[3], 1);
+    /* sloop_close stops them all and closes the channel once. */
+    SL_CHECK_OK(sloop_close(&g_loop));
+    SL_CHECK(sloop_sim_all_closed_once(&g_sim));
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, 3, sw_on_signal, &g_sw, &h[0]), SLOOP_EINVAL);
+}
+
+SL_TEST(loop_wake_failures)
+{
+    memset(&g_sw, 0, sizeof g_sw);
+    SL_CHECK_OK(sw_init());
+    SL_CHECK_EQ(sloop_wake_stop(&g_loop), SLOOP_ESTATE);
+    (void)fp_add(&g_fp, FP_WAKE_OPEN, 0U, FP_FAIL, SLOOP_SYS_ENFILE, 0U);
+    SL_CHECK_EQ(sloop_wake_start(&g_loop, sw_on_wake, &g_sw), SLOOP_ESYS);
+    SL_CHECK_EQ(sloop_last_sys_error(&g_loop), SLOOP_SYS_ENFILE);
+    SL_CHECK_EQ(sloop_wake(&g_loop), SLOOP_ESTATE);
+    SL_CHECK_OK(sloop_wake_start(&g_loop, sw_on_wake, &g_sw));
+    SL_CHECK_OK(sloop_wake_start(&g_loop, sw_on_wake, &g_sw)); /* again: same channel */
+    SL_CHECK_EQ(g_fp.calls[FP_WAKE_OPEN], 2);
+    /* EAGAIN from the write: the channel is full, so readable: fine. */
+    (void)fp_add(&g_fp, FP_WAKE_SIGNAL, 0U, FP_FAIL, SLOOP_SYS_EAGAIN, 0U);
+    SL_CHECK(sw_wake());
+    SL_CHECK_OK(sloop_run_once(&g_loop, 10));
+    SL_CHECK_EQ(g_sw.wake_calls, 1);
+    /* A write that fails: SLOOP_ESYS, and the next wake writes again. */
+    (void)fp_add(&g_fp, FP_WAKE_SIGNAL, 0U, FP_FAIL, SLOOP_SYS_EBADF, 0U);
+    SL_CHECK_EQ(sloop_wake(&g_loop), SLOOP_ESYS);
+    SL_CHECK(sw_wake());
+    SL_CHECK_OK(sloop_run_once(&g_loop, 10));
+    SL_CHECK_EQ(g_sw.wake_calls, 2);
+    /* A drain that fails: the wake is not lost. */
+    (void)fp_add(&g_fp, FP_WAKE_DRAIN, 0U, FP_FAIL, SLOOP_SYS_EAGAIN, 0U);
+    SL_CHECK(sw_wake());
+    SL_CHECK_OK(sloop_run_once(&g_loop, 10));
+    SL_CHECK_EQ(g_sw.wake_calls, 2);
+    SL_CHECK_EQ(g_fp.injected, 4); /* with the wake_open failure */
+    SL_CHECK_OK(sloop_run_once(&g_loop, 10));
+    SL_CHECK_EQ(g_sw.wake_calls, 3);
+    SL_CHECK_EQ(g_sw.seen, g_sw.wakes_made);
+    SL_CHECK_OK(sloop_wake_stop(&g_loop));
+    SL_CHECK_EQ(sloop_sim_fds_open(&g_sim), 0);
+    SL_CHECK_OK(sloop_close(&g_loop));
+    SL_CHECK(sloop_sim_all_closed_once(&g_sim));
+    SL_CHECK(fp_fds_all_closed_once(&g_fp));
+}
+
+/* Another thread's wake at every point of the loop's work: before each of its
+ * sys calls in turn (the plan's predicate runs just before the call). After
+ * the loop comes to rest, on_wake has run after the last wake: none is lost,
+ * wherever it falls (between the drain and the clear of the flag, inside the
+ * callback, during the wait). A final wake after rest is seen too. */
+static uint64_t g_wake_at;
+
+static bool wake_at_call(const fp_call *call, void *user)
+{
+    (void)user;
+    if (call->index == g_wake_at) {
+        (void)sw_wake();
+    }
+    return false; /* never a failure */
+}
+
+SL_TEST(loop_wake_interleavings)
+{
+    uint64_t k;
+    uint64_t calls = 0U;
+    for (k = 0U; (k == 0U) || (k < calls); k++) {
+        uint32_t i;
+        memset(&g_sw, 0, sizeof g_sw);
+        SL_CHECK_OK(sw_init());
+        g_wake_at = k;
+        (void)fp_add_pred(&g_fp, FP_ANY, wake_at_call, NULL, SLOOP_SYS_EOTHER, 0U);
+        SL_CHECK_OK(sloop_wake_start(&g_loop, sw_on_wake, &g_sw));
+        SL_CHECK(sw_wake());
+        for (i = 0U; i < 4U; i++) {
+            SL_CHECK_OK(sloop_run_once(&g_loop, 10));
+            SL_CHECK(sw_wake());
+        }
+        SL_CHECK_OK(sloop_run_once(&g_loop, 10));
+        SL_CHECK_OK(sloop_run_once(&g_loop, 10));
+        if (k == 0U) {
+            calls = g_fp.total;
+        }
+        /* A wake injected into the last iteration, after its wait, is seen by
+         * the next one: the loop must come to rest with it seen. */
+        for (i = 0U; (i < 3U) && (g_sw.seen != g_sw.wakes_made); i++) {
+            SL_CHECK_OK(sloop_run_once(&g_loop, 10));
+        }
+        SL_CHECK(i <= 1U);
+        SL_CHECK_EQ(g_sw.seen, g_sw.wakes_made);
+        SL_CHECK(g_sw.wake_calls <= g_sw.wakes_made);
+        /* the final wake after rest */
+        SL_CHECK(sw_wake());
+        SL_CHECK_OK(sloop_run_once(&g_loop, 10));
+        SL_CHECK_EQ(g_sw.seen, g_sw.wakes_made);
+        SL_CHECK_OK(sloop_close(&g_loop));
+        SL_CHECK(sloop_sim_all_closed_once(&g_sim));
+    }
+    SL_CHECK(calls > 20U);
+}
+
+/* sloop_fork_reinit over the sim (one process, so it only shows the
+ * bookkeeping): the channels are replaced, the old descriptors closed once,
+ * and everything keeps working. */
+SL_TEST(loop_fork_reinit_replaces_channels)
+{
+    sloop_signal s;
+    sloop_fd old_wake;
+    sloop_fd old_sig;
+    memset(&g_sw, 0, sizeof g_sw);
+    SL_CHECK_OK(sw_init());
+    SL_CHECK_OK(sloop_wake_start(&g_loop, sw_on_wake, &g_sw));
+    SL_CHECK_OK(sloop_signal_start(&g_loop, 10, sw_on_signal, &g_sw, &s));
+    old_wake = g_loop.wake_reg.fd;
+    old_sig = g_loop.signal_reg.fd;
+    SL_CHECK(sw_wake()); /* pending in the parent's channel: not the child's business */
+    SL_CHECK_OK(sloop_fork_reinit(&g_loop));
+    SL_CHECK(g_loop.wake_reg.fd != old_wake);
+    SL_CHECK(g_loop.signal_reg.fd != old_sig);
+    SL_CHECK_EQ(sloop_sim_fd_closes(&g_sim, (uint32_t)(old_wake - SLOOP_SIM_FD_BASE)), 1);
+    SL_CHECK_EQ(sloop_sim_fd_closes(&g_sim, (uint32_t)(old_sig - SLOOP_SIM_FD_BASE)), 1);
+    SL_CHECK_EQ(sloop_sim_fds_open(&g_sim), 2);
+    SL_CHECK(sw_wake());
+    sloop_sim_raise_signal(&g_sim, 10);
+    SL_CHECK_OK(sloop_run_once(&g_loop, 10));
+    SL_CHECK_EQ(g_sw.wake_calls, 1);
+    SL_CHECK_EQ(g_sw.sig_calls[10], 1);
+    /* A failure: the channel cannot be replaced; the loop says so, and closes cleanly. */
+    (void)fp_add(&g_fp, FP_WAKE_OPEN, 0U, FP_FAIL, SLOOP_SYS_EMFILE, 0U);
+    SL_CHECK_EQ(sloop_fork_reinit(&g_loop), SLOOP_ESYS);
+    SL_CHECK_EQ(sloop_last_sys_error(&g_loop), SLOOP_SYS_EMFILE);
+    SL_CHECK_EQ(sloop_wake(&g_loop), SLOOP_ESTATE);
+    SL_CHECK_OK(sloop_close(&g_loop));
+    SL_CHECK(sloop_sim_all_closed_once(&g_sim));
+    SL_CHECK(fp_fds_all_closed_once(&g_fp));
+}
+
 static const sl_test tests[] = {
     SL_ENTRY(sim_init_checks_size),
     SL_ENTRY(sim_listen_accept_close_accounting),
@@ -641,6 +926,12 @@ static const sl_test tests[] = {
     SL_ENTRY(checks_catch_a_run_that_never_ends),
     SL_ENTRY(checks_catch_a_callback_for_a_closed_handle),
     SL_ENTRY(checks_catch_wrong_expectations),
+    SL_ENTRY(sim_wake_and_signal_channels),
+    SL_ENTRY(loop_signals_over_sim),
+    SL_ENTRY(loop_signal_start_failures),
+    SL_ENTRY(loop_wake_failures),
+    SL_ENTRY(loop_wake_interleavings),
+    SL_ENTRY(loop_fork_reinit_replaces_channels),
 };
 
 int main(int argc, char **argv)

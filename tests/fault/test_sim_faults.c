@@ -49,6 +49,7 @@ static const scenario g_scenarios[] = {
     { "clock-wrap", sc_timers, 0xFFFFFFFFU - 300U, 0U },
     { "short-io-echo", sc_echo, 1000U, 1U },
     { "short-io-many", sc_many, 1000U, 1U },
+    { "signals-wake", sc_signals_wake, 1000U, 0U },
 };
 #define SCENARIOS ((uint32_t)(sizeof g_scenarios / sizeof g_scenarios[0]))
 

@@ -1,0 +1,604 @@
+/*
+ * test_sigwake.c - signal watchers, sloop_wake from another thread, and
+ * sloop_fork_reinit, over loopback with every backend.
+ *
+ * What a user relies on:
+ *  - SIGTERM and SIGHUP sent to the process while connections are busy reach
+ *    their watchers as loop callbacks, and the echo traffic is unharmed;
+ *  - a burst of signals coalesces: at least one call after the last arrival,
+ *    never more calls than arrivals (also for queued real-time signals);
+ *  - a stopped watcher gives the signal its default disposition back;
+ *  - sloop_wake from a second thread at a high rate loses no wake (the last one
+ *    is always seen), coalesces, and does not make the loop spin;
+ *  - a child made by fork() adopts a connection the parent accepted and serves
+ *    it with its own epoll instance, wake-up and signal channels, while the
+ *    parent lets go of its copy; nobody leaks a descriptor;
+ *  - a send to a vanished peer on an adopted socket is SLOOP_CLOSE_RESET, not a
+ *    SIGPIPE (this file never ignores SIGPIPE).
+ * Built twice by `make itest`: with the Linux channels (eventfd, signalfd) and
+ * with the portable ones (-DSLOOP_WAKE_PIPE -DSLOOP_SIGNAL_PIPE: pipes and a
+ * sigaction handler), so both code paths of src/sys/posix.c run.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+static it_rec srv;
+static sloop_listener lst;
+static uint16_t port;
+static it_peer peers[4];
+
+static bool start_echo(void)
+{
+    sloop_listen_options o;
+    it_rec_reset(&srv);
+    if (it_init(NULL) != SLOOP_OK) {
+        return false;
+    }
+    it_listen_opts_length(&o, &it_echo_handler, &srv);
+    return it_listen(&o, &lst, &port);
+}
+
+/* One echo round trip of a small frame on peer p. */
+static bool round_trip(it_peer *p, uint32_t seed)
+{
+    uint8_t payload[32];
+    uint8_t wire[36];
+    uint32_t t0 = it_now_ms();
+    size_t n;
+    it_pattern(payload, sizeof payload, seed);
+    n = it_frame(wire, payload, (uint32_t)sizeof payload);
+    if (!it_peer_send(p, wire, n)) {
+        return false;
+    }
+    while (!it_peer_has(p, n)) {
+        if (((uint32_t)(it_now_ms() - t0) > IT_WAIT_MS) || !it_step()) {
+            return false;
+        }
+    }
+    if (memcmp(p->buf, wire, n) != 0) {
+        return false;
+    }
+    it_peer_consume(p, n);
+    return true;
+}
+
+/* Calls per signal number, and the handle each watcher was called with. */
+typedef struct sig_rec {
+    unsigned calls[65];
+    sloop_signal last[65];
+    unsigned bad; /* a call for a number the watcher was not started for */
+    int expect[65];
+} sig_rec;
+
+static sig_rec sigs;
+
+static void on_signal(sloop_loop *loop, sloop_signal sig, int signo, void *user)
+{
+    sig_rec *r = (sig_rec *)user;
+    (void)loop;
+    if ((signo < 1) || (signo > 64) || (r->expect[signo] == 0)) {
+        r->bad++;
+        return;
+    }
+    r->calls[signo]++;
+    r->last[signo] = sig;
+}
+
+/* No signal of the process or this thread is pending. */
+static bool nothing_pending(void)
+{
+    sigset_t p;
+    int n;
+    (void)sigemptyset(&p);
+    if (sigpending(&p) != 0) {
+        return false;
+    }
+    for (n = 1; n < 65; n++) {
+        if (sigismember(&p, n) == 1) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The signal has its default action again: not blocked, no handler. */
+static bool signal_is_default(int signo)
+{
+    struct sigaction sa;
+    sigset_t cur;
+    if ((sigaction(signo, NULL, &sa) != 0) || (pthread_sigmask(SIG_BLOCK, NULL, &cur) != 0)) {
+        return false;
+    }
+    return (sa.sa_handler == SIG_DFL) && (sigismember(&cur, signo) == 0);
+}
+
+/* Drives the loop until no signal is pending and the channel is read. */
+static bool signals_settle(void)
+{
+    uint32_t i;
+    for (i = 0U; i < 200U; i++) {
+        if (!it_step()) {
+            return false;
+        }
+        if (nothing_pending() && (i >= 3U)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+IT_CASE(signal_term_and_hup_during_echo)
+{
+    sloop_signal term;
+    sloop_signal hup;
+    sloop_signal again;
+    unsigned raised_term = 0U;
+    unsigned raised_hup = 0U;
+    uint32_t round;
+    uint32_t i;
+    memset(&sigs, 0, sizeof sigs);
+    sigs.expect[SIGTERM] = 1;
+    sigs.expect[SIGHUP] = 1;
+    SL_CHECK(start_echo());
+    SL_CHECK_OK(sloop_signal_start(&it_loop, SIGTERM, on_signal, &sigs, &term));
+    SL_CHECK_OK(sloop_signal_start(&it_loop, SIGHUP, on_signal, &sigs, &hup));
+    /* One watcher per number; bad numbers. */
+    SL_CHECK_EQ(sloop_signal_start(&it_loop, SIGTERM, on_signal, &sigs, &again), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_signal_start(&it_loop, 0, on_signal, &sigs, &again), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_signal_start(&it_loop, 65, on_signal, &sigs, &again), SLOOP_EINVAL);
+    for (i = 0U; i < 3U; i++) {
+        SL_CHECK(it_peer_connect(&peers[i], port, 0));
+    }
+    IT_WAIT(srv.opens == 3U, IT_WAIT_MS);
+    for (round = 0U; round < 60U; round++) {
+        for (i = 0U; i < 3U; i++) {
+            SL_CHECK(round_trip(&peers[i], round * 3U + i));
+        }
+        if ((round % 10U) == 3U) {
+            SL_CHECK_EQ(kill(getpid(), SIGTERM), 0);
+            raised_term++;
+        }
+        if ((round % 15U) == 7U) {
+            SL_CHECK_EQ(kill(getpid(), SIGHUP), 0);
+            SL_CHECK_EQ(kill(getpid(), SIGHUP), 0);
+            raised_hup += 2U;
+        }
+    }
+    SL_CHECK(signals_settle());
+    SL_CHECK_EQ(sigs.bad, 0);
+    SL_CHECK(sigs.calls[SIGTERM] >= 1U);
+    SL_CHECK(sigs.calls[SIGTERM] <= raised_term);
+    SL_CHECK(sigs.calls[SIGHUP] >= 1U);
+    SL_CHECK(sigs.calls[SIGHUP] <= raised_hup);
+    SL_CHECK_EQ(sigs.last[SIGTERM].id, term.id);
+    SL_CHECK_EQ(sigs.last[SIGHUP].gen, hup.gen);
+    SL_CHECK_EQ(it_ctr().signals, sigs.calls[SIGTERM] + sigs.calls[SIGHUP]);
+    SL_CHECK_EQ(srv.send_full + srv.send_errors, 0);
+    /* Stopping gives the default action back; a stale handle is refused. */
+    SL_CHECK_OK(sloop_signal_stop(&it_loop, term));
+    SL_CHECK(signal_is_default(SIGTERM));
+    SL_CHECK(!signal_is_default(SIGHUP));
+    SL_CHECK_EQ(sloop_signal_stop(&it_loop, term), SLOOP_ESTALE);
+    SL_CHECK_OK(sloop_signal_stop(&it_loop, hup));
+    SL_CHECK(signal_is_default(SIGHUP));
+    SL_CHECK_EQ(sloop_slots_open_count(&it_loop.signal_slots), 0);
+    SL_CHECK_EQ(it_loop.signal_reg.fd, SLOOP_FD_INVALID); /* no channel without watchers */
+    for (i = 0U; i < 3U; i++) {
+        it_peer_close(&peers[i], false);
+    }
+    IT_WAIT(srv.closes == 3U, IT_WAIT_MS);
+    SL_CHECK_OK(sloop_listener_close(&it_loop, lst));
+}
+
+/* 1000 arrivals of a standard signal, and of a queued real-time one, with the
+ * loop running now and then in between. */
+IT_CASE(signal_burst_coalesces)
+{
+    const int rt = SIGRTMIN + 1;
+    sloop_signal usr;
+    sloop_signal rts;
+    unsigned at_last_usr;
+    unsigned at_last_rt;
+    uint32_t i;
+    memset(&sigs, 0, sizeof sigs);
+    sigs.expect[SIGUSR1] = 1;
+    sigs.expect[rt] = 1;
+    SL_CHECK_OK(it_init(NULL));
+    SL_CHECK_OK(sloop_signal_start(&it_loop, SIGUSR1, on_signal, &sigs, &usr));
+    SL_CHECK_OK(sloop_signal_start(&it_loop, rt, on_signal, &sigs, &rts));
+    at_last_usr = 0U;
+    at_last_rt = 0U;
+    for (i = 1U; i <= 1000U; i++) {
+        if (i == 1000U) {
+            at_last_usr = sigs.calls[SIGUSR1];
+            at_last_rt = sigs.calls[rt];
+        }
+        SL_CHECK_EQ(kill(getpid(), SIGUSR1), 0);
+        SL_CHECK_EQ(kill(getpid(), rt), 0);
+        if ((i % 100U) == 0U) {
+            SL_CHECK(it_step());
+        }
+    }
+    SL_CHECK(signals_settle());
+    SL_CHECK_EQ(sigs.bad, 0);
+    /* At least once after the last arrival, never more than arrivals. */
+    SL_CHECK(sigs.calls[SIGUSR1] > at_last_usr);
+    SL_CHECK(sigs.calls[rt] > at_last_rt);
+    SL_CHECK(sigs.calls[SIGUSR1] <= 1000U);
+    SL_CHECK(sigs.calls[rt] <= 1000U);
+    SL_CHECK(sigs.calls[SIGUSR1] >= 10U); /* the loop ran ten times mid-burst */
+    SL_CHECK_OK(sloop_signal_stop(&it_loop, usr));
+    SL_CHECK_OK(sloop_signal_stop(&it_loop, rts));
+    SL_CHECK(signal_is_default(SIGUSR1));
+    SL_CHECK(signal_is_default(rt));
+}
+
+/* ---- sloop_wake from a second thread ------------------------------------------------ */
+
+#define WAKES 100000U
+
+typedef struct wake_run {
+    atomic_uint produced;   /* written by the thread before each wake */
+    atomic_uint done;       /* the thread made its last wake */
+    unsigned wake_errors;   /* sloop_wake did not return SLOOP_OK */
+    unsigned calls;         /* on_wake calls */
+    atomic_uint seen;       /* produced, as the last on_wake saw it */
+    unsigned stuck;         /* ping-pong: a wake not answered within 2 s */
+    unsigned went_back;     /* on_wake saw produced go backwards (impossible) */
+} wake_run;
+
+static wake_run wr;
+
+static void *waker(void *arg)
+{
+    wake_run *r = (wake_run *)arg;
+    unsigned i;
+    for (i = 1U; i <= WAKES; i++) {
+        atomic_store(&r->produced, i);
+        if (sloop_wake(&it_loop) != SLOOP_OK) {
+            r->wake_errors++;
+        }
+    }
+    atomic_store(&r->done, 1U);
+    return NULL;
+}
+
+static void on_wake(sloop_loop *loop, void *user)
+{
+    wake_run *r = (wake_run *)user;
+    unsigned now = atomic_load(&r->produced);
+    (void)loop;
+    if (now < atomic_load(&r->seen)) {
+        r->went_back++;
+    }
+    atomic_store(&r->seen, now);
+    r->calls++;
+}
+
+IT_CASE(wake_from_thread_is_never_lost)
+{
+    pthread_t t;
+    uint64_t waits0;
+    uint64_t waits;
+    unsigned idle = 0U;
+    uint32_t t0;
+    memset(&wr, 0, sizeof wr);
+    SL_CHECK_OK(it_init(NULL));
+    SL_CHECK_EQ(sloop_wake(&it_loop), SLOOP_ESTATE); /* no channel yet */
+    SL_CHECK_EQ(sloop_wake_start(&it_loop, NULL, &wr), SLOOP_EINVAL);
+    SL_CHECK_OK(sloop_wake_start(&it_loop, on_wake, &wr));
+    waits0 = it_ctr().wakeups;
+    SL_CHECK_EQ(pthread_create(&t, NULL, waker, &wr), 0);
+    t0 = it_now_ms();
+    /* Nothing but the channel is registered: a wait that returns without an
+     * on_wake is a timeout (a lost wake) or a spurious wake-up (spinning). */
+    while ((atomic_load(&wr.done) == 0U) || (atomic_load(&wr.seen) != WAKES)) {
+        unsigned before = wr.calls;
+        sloop_err err = sloop_run_once(&it_loop, 1000);
+        if (err != SLOOP_OK) {
+            break;
+        }
+        if (wr.calls == before) {
+            idle++;
+        }
+        if ((uint32_t)(it_now_ms() - t0) > 20000U) {
+            break;
+        }
+    }
+    SL_CHECK_EQ(pthread_join(t, NULL), 0);
+    waits = it_ctr().wakeups - waits0;
+    SL_CHECK_EQ(wr.wake_errors, 0);
+    SL_CHECK_EQ(atomic_load(&wr.seen), WAKES); /* the final wake was observed */
+    SL_CHECK_EQ(wr.went_back, 0);
+    SL_CHECK_EQ(idle, 0);        /* no timeout, no spurious wake-up */
+    SL_CHECK(wr.calls >= 1U);
+    SL_CHECK(wr.calls <= WAKES); /* coalesced */
+    SL_CHECK(waits <= (uint64_t)wr.calls);
+    SL_CHECK_EQ(it_ctr().wakes, wr.calls);
+    printf("    %s: %u wakes -> %u on_wake calls, %llu waits\n", sloop_backend_name(it_backend),
+           WAKES, wr.calls, (unsigned long long)waits);
+    /* Many wakes before the loop runs: one on_wake. */
+    wr.calls = 0U;
+    SL_CHECK_OK(sloop_wake(&it_loop));
+    SL_CHECK_OK(sloop_wake(&it_loop));
+    SL_CHECK_OK(sloop_wake(&it_loop));
+    SL_CHECK_OK(sloop_run_once(&it_loop, 1000));
+    SL_CHECK_EQ(wr.calls, 1);
+    SL_CHECK_OK(sloop_run_once(&it_loop, 0));
+    SL_CHECK_EQ(wr.calls, 1);
+    SL_CHECK_OK(sloop_wake_stop(&it_loop));
+    SL_CHECK_EQ(sloop_wake_stop(&it_loop), SLOOP_ESTATE);
+    SL_CHECK_EQ(sloop_wake(&it_loop), SLOOP_ESTATE);
+}
+
+/* Ping-pong: the thread wakes, then waits until on_wake has seen that very
+ * wake before the next one, so every wake races the loop going back to sleep.
+ * A lost wake leaves the loop asleep for its whole timeout. */
+#define PINGS 20000U
+
+static void *pinger(void *arg)
+{
+    wake_run *r = (wake_run *)arg;
+    unsigned i;
+    for (i = 1U; (i <= PINGS) && (r->stuck == 0U); i++) {
+        uint32_t t0 = it_now_ms();
+        atomic_store(&r->produced, i);
+        if (sloop_wake(&it_loop) != SLOOP_OK) {
+            r->wake_errors++;
+        }
+        while (atomic_load(&r->seen) < i) {
+            if ((uint32_t)(it_now_ms() - t0) > 2000U) {
+                r->stuck = i;
+                break;
+            }
+            sched_yield();
+        }
+    }
+    atomic_store(&r->done, 1U);
+    return NULL;
+}
+
+IT_CASE(wake_ping_pong_with_thread)
+{
+    pthread_t t;
+    uint64_t waits0;
+    unsigned idle = 0U;
+    uint32_t t0;
+    memset(&wr, 0, sizeof wr);
+    SL_CHECK_OK(it_init(NULL));
+    SL_CHECK_OK(sloop_wake_start(&it_loop, on_wake, &wr));
+    waits0 = it_ctr().wakeups;
+    SL_CHECK_EQ(pthread_create(&t, NULL, pinger, &wr), 0);
+    t0 = it_now_ms();
+    while ((atomic_load(&wr.done) == 0U) && ((uint32_t)(it_now_ms() - t0) < 30000U)) {
+        unsigned before = wr.calls;
+        if (sloop_run_once(&it_loop, 100) != SLOOP_OK) {
+            break;
+        }
+        idle += (wr.calls == before) ? 1U : 0U;
+    }
+    SL_CHECK_EQ(pthread_join(t, NULL), 0);
+    SL_CHECK_EQ(wr.stuck, 0);
+    SL_CHECK_EQ(wr.wake_errors, 0);
+    SL_CHECK_EQ(atomic_load(&wr.seen), PINGS);
+    SL_CHECK(wr.calls >= PINGS); /* every wake answered... */
+    SL_CHECK(wr.calls <= PINGS + idle + 1U);
+    /* ...and the loop slept between them: an idle wait is a 100 ms timeout
+     * at the very end (the thread's last check) or a lost wake (stuck). */
+    SL_CHECK(idle <= 2U);
+    SL_CHECK(it_ctr().wakeups - waits0 <= (uint64_t)wr.calls + idle);
+    SL_CHECK_OK(sloop_wake_stop(&it_loop));
+}
+
+/* A wake from a signal handler (async-signal-safety in use, not proved). */
+static void wake_from_handler(int signo)
+{
+    (void)signo;
+    (void)sloop_wake(&it_loop);
+}
+
+IT_CASE(wake_from_signal_handler)
+{
+    struct sigaction sa;
+    struct sigaction old;
+    memset(&wr, 0, sizeof wr);
+    SL_CHECK_OK(it_init(NULL));
+    SL_CHECK_OK(sloop_wake_start(&it_loop, on_wake, &wr));
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = wake_from_handler;
+    SL_CHECK_EQ(sigaction(SIGUSR2, &sa, &old), 0);
+    atomic_store(&wr.produced, 7U);
+    SL_CHECK_EQ(kill(getpid(), SIGUSR2), 0);
+    SL_CHECK_EQ(sigaction(SIGUSR2, &old, NULL), 0);
+    IT_WAIT(wr.calls == 1U, IT_WAIT_MS);
+    SL_CHECK_EQ(atomic_load(&wr.seen), 7);
+    /* sloop_close closes the channel */
+}
+
+/* A channel closed behind sloop's back (poll reports POLLNVAL) is dropped,
+ * never closed again; wakes then fail instead of vanishing silently. */
+IT_CASE(wake_channel_closed_behind_sloops_back)
+{
+    memset(&wr, 0, sizeof wr);
+    SL_CHECK_OK(it_init(NULL));
+    SL_CHECK_OK(sloop_wake_start(&it_loop, on_wake, &wr));
+    if (it_backend != SLOOP_BACKEND_POLL) {
+        return; /* epoll drops a closed descriptor silently: nothing to see */
+    }
+    SL_CHECK_EQ(close((int)it_loop.wake_reg.fd), 0);
+    if (it_loop.wake_wr != it_loop.wake_reg.fd) {
+        SL_CHECK_OK(sloop_wake(&it_loop)); /* the write end is still open */
+    }
+    SL_CHECK(it_pump_for(10U));
+    SL_CHECK_EQ(wr.calls, 0);
+    SL_CHECK(it_ctr().sys_errors[SLOOP_SYS_EBADF] > 0U);
+    SL_CHECK_EQ(it_loop.wake_reg.added, 0);
+    if (it_loop.wake_wr == it_loop.wake_reg.fd) {
+        SL_CHECK_EQ(sloop_wake(&it_loop), SLOOP_ESYS);
+    }
+    SL_CHECK_OK(sloop_wake_stop(&it_loop));
+}
+
+/* ---- fork ----------------------------------------------------------------------------- */
+
+/* The child's part: serve the inherited connection until the client closes.
+ * Returns the exit status (0: everything as promised). */
+static int child_serves(int base_fds, int client_fd)
+{
+    uint32_t t0;
+    sloop_signal s;
+    (void)close(client_fd); /* the client is the parent's */
+    if (sloop_fork_reinit(&it_loop) != SLOOP_OK) {
+        return 10;
+    }
+    if (sloop_listener_close(&it_loop, lst) != SLOOP_OK) {
+        return 11;
+    }
+    /* The child's own channels work: its wake and its signals. */
+    memset(&wr, 0, sizeof wr);
+    if ((sloop_wake(&it_loop) != SLOOP_OK) || !it_pump_for(5U) || (wr.calls != 1U)) {
+        return 12;
+    }
+    if (kill(getpid(), SIGUSR2) != 0) {
+        return 13;
+    }
+    t0 = it_now_ms();
+    while ((sigs.calls[SIGUSR2] == 0U) && ((uint32_t)(it_now_ms() - t0) < IT_WAIT_MS)) {
+        (void)it_step();
+    }
+    if (sigs.calls[SIGUSR2] != 1U) {
+        return 14;
+    }
+    t0 = it_now_ms();
+    while ((srv.closes == 0U) && ((uint32_t)(it_now_ms() - t0) < IT_WAIT_MS)) {
+        if (!it_step()) {
+            return 15;
+        }
+    }
+    if ((srv.closes != 1U) || (srv.reason[SLOOP_CLOSE_PEER] != 1U) || (srv.frames != 2U)) {
+        return 16;
+    }
+    s = sigs.last[SIGUSR2];
+    if (sloop_signal_stop(&it_loop, s) != SLOOP_OK) {
+        return 17;
+    }
+    if (sloop_close(&it_loop) != SLOOP_OK) {
+        return 18;
+    }
+    return (it_fd_count() == base_fds) ? 0 : 19;
+}
+
+IT_CASE(fork_child_serves_accepted_connection)
+{
+    int base = it_fd_count();
+    sloop_conn c;
+    sloop_signal s;
+    pid_t pid;
+    int status = -1;
+    memset(&sigs, 0, sizeof sigs);
+    sigs.expect[SIGUSR2] = 1;
+    memset(&wr, 0, sizeof wr);
+    SL_CHECK(start_echo());
+    SL_CHECK_OK(sloop_wake_start(&it_loop, on_wake, &wr));
+    SL_CHECK_OK(sloop_signal_start(&it_loop, SIGUSR2, on_signal, &sigs, &s));
+    SL_CHECK(it_peer_connect(&peers[0], port, 0));
+    IT_WAIT(srv.opens == 1U, IT_WAIT_MS);
+    SL_CHECK(round_trip(&peers[0], 1U)); /* served by the parent */
+    c = srv.last_open;
+    SL_CHECK_EQ(sloop_fork_reinit(NULL), SLOOP_EINVAL);
+    fflush(stdout);
+    pid = fork();
+    SL_CHECK(pid >= 0);
+    if (pid == 0) {
+        _exit(child_serves(base, peers[0].fd));
+    }
+    /* The parent lets go of its copy: an abort closes only its descriptor. */
+    SL_CHECK_OK(sloop_conn_abort(&it_loop, c));
+    IT_WAIT(srv.closes == 1U, IT_WAIT_MS);
+    SL_CHECK_EQ(srv.last_reason, SLOOP_CLOSE_ABORT);
+    /* The client's echo now comes from the child. */
+    {
+        uint8_t payload[32];
+        uint8_t wire[36];
+        uint32_t t0 = it_now_ms();
+        size_t n;
+        it_pattern(payload, sizeof payload, 2U);
+        n = it_frame(wire, payload, (uint32_t)sizeof payload);
+        SL_CHECK(it_peer_send(&peers[0], wire, n));
+        while (!it_peer_has(&peers[0], n) && ((uint32_t)(it_now_ms() - t0) < IT_WAIT_MS)) {
+            SL_CHECK(it_step());
+        }
+        SL_CHECK(it_peer_has(&peers[0], n));
+        SL_CHECK_MEM(peers[0].buf, wire, n);
+        it_peer_consume(&peers[0], n);
+    }
+    SL_CHECK_EQ(srv.frames, 1); /* the parent served only the first frame */
+    it_peer_close(&peers[0], false);
+    SL_CHECK_EQ(waitpid(pid, &status, 0), pid);
+    SL_CHECK(WIFEXITED(status));
+    SL_CHECK_EQ(WEXITSTATUS(status), 0);
+    /* The parent's channels are its own and still work. */
+    SL_CHECK_EQ(sigs.calls[SIGUSR2], 0); /* the child's signal was the child's */
+    SL_CHECK_OK(sloop_wake(&it_loop));
+    IT_WAIT(wr.calls == 1U, IT_WAIT_MS);
+    SL_CHECK_OK(sloop_signal_stop(&it_loop, s));
+    SL_CHECK_OK(sloop_wake_stop(&it_loop));
+    SL_CHECK_OK(sloop_listener_close(&it_loop, lst));
+}
+
+/* ---- SIGPIPE ---------------------------------------------------------------------------- */
+
+/* A socket that did not come from sloop's accept or connect (so none of the
+ * socket options sloop sets on its own sockets): the peer is gone, sloop
+ * sends. The process must survive with SIGPIPE at its default action. */
+IT_CASE(sigpipe_never_raised_on_adopted_socket)
+{
+    int sv[2];
+    sloop_conn_options o;
+    sloop_conn c;
+    uint32_t i;
+    SL_CHECK(signal_is_default(SIGPIPE));
+    it_rec_reset(&srv);
+    SL_CHECK_OK(it_init(NULL));
+    SL_CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    it_fd_track(sv[1]);
+    it_conn_opts_length(&o);
+    SL_CHECK_OK(sloop_conn_adopt(&it_loop, sv[0], &o, &it_record_handler, &srv, &c));
+    IT_WAIT(srv.opens == 1U, IT_WAIT_MS);
+    it_fd_close(sv[1]); /* the peer is gone */
+    for (i = 0U; (i < 100U) && (srv.closes == 0U); i++) {
+        (void)sloop_send(&it_loop, c, "x", 1U);
+        SL_CHECK(it_step());
+    }
+    SL_CHECK_EQ(srv.closes, 1);
+    SL_CHECK_EQ(srv.last_reason, SLOOP_CLOSE_RESET);
+    SL_CHECK(it_ctr().sys_errors[SLOOP_SYS_EPIPE] > 0U);
+}
+
+static const sl_test tests[] = {
+    IT_ENTRIES(signal_term_and_hup_during_echo),
+    IT_ENTRIES(signal_burst_coalesces),
+    IT_ENTRIES(wake_from_thread_is_never_lost),
+    IT_ENTRIES(wake_ping_pong_with_thread),
+    IT_ENTRIES(wake_from_signal_handler),
+    IT_ENTRIES(wake_channel_closed_behind_sloops_back),
+    IT_ENTRIES(fork_child_serves_accepted_connection),
+    IT_ENTRIES(sigpipe_never_raised_on_adopted_socket),
+};
+
+int main(int argc, char **argv)
+{
+#if defined(SLOOP_SIGNAL_PIPE)
+    return sl_main("loop_sigwake_pipes", tests, SL_COUNT(tests), argc, argv);
+#else
+    return sl_main("loop_sigwake", tests, SL_COUNT(tests), argc, argv);
+#endif
+}
