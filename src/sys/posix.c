@@ -405,21 +405,16 @@ static int posix_wake_open(void *ctx, sloop_fd *rd, sloop_fd *wr)
 static int posix_wake_signal(void *ctx, sloop_fd wr)
 {
     int saved = errno;
-    int rc = SLOOP_SYS_OK;
-    uint32_t tries = 0U;
-    ssize_t n;
+    int rc = SLOOP_SYS_EINTR;
+    uint32_t tries;
 #if POSIX_WAKE_EVENTFD
     uint64_t one = 1U; /* an eventfd takes exactly 8 bytes */
 #else
     uint8_t one = 1U;
 #endif
     (void)ctx;
-    do {
-        n = write((int)wr, &one, sizeof one);
-        tries++;
-    } while ((n < 0) && (errno == EINTR) && (tries < 8U));
-    if (n < 0) {
-        rc = posix_last_error();
+    for (tries = 0U; (tries < 8U) && (rc == SLOOP_SYS_EINTR); tries++) {
+        rc = (write((int)wr, &one, sizeof one) < 0) ? posix_last_error() : SLOOP_SYS_OK;
     }
     errno = saved;
     return rc;
