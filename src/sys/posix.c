@@ -9,10 +9,11 @@
  *    start (accept4 where available) and get TCP_NODELAY: sloop writes whole
  *    frames, so Nagle's algorithm would only add delayed-ACK latency.
  *  - errno is translated to sloop_sys_err right here; the loop never reads it.
- *  - The wake-up channel is an eventfd (Linux) or a pipe; its write is
+ *  - The wake-up channel is an eventfd (Linux) or a socket pair; its write is
  *    async-signal-safe and keeps errno. The signal channel is a signalfd
  *    (Linux: the watched signals are blocked in the calling thread, and must be
- *    in every other thread too) or a self-pipe written by a handler installed
+ *    in every other thread too) or a self-pipe (a socket pair, so that no write
+ *    can raise SIGPIPE) written by a handler installed
  *    with sigaction (one channel per process: the handler has no context).
  */
 #if !defined(_WIN32)
@@ -38,8 +39,9 @@
 #include "sloop_sys.h"
 
 /* The wake-up channel is an eventfd and the signal channel a signalfd on
- * Linux, pipes elsewhere. -DSLOOP_WAKE_PIPE / -DSLOOP_SIGNAL_PIPE force the
- * pipes on Linux too (the loopback tests build that variant as well). */
+ * Linux, "pipes" (socket pairs) elsewhere. -DSLOOP_WAKE_PIPE /
+ * -DSLOOP_SIGNAL_PIPE force the pipes on Linux too (the loopback tests build
+ * that variant as well). */
 #if defined(__linux__) && !defined(SLOOP_WAKE_PIPE)
 #define POSIX_WAKE_EVENTFD 1
 #include <sys/eventfd.h>
@@ -356,18 +358,23 @@ static int posix_epoll_wait(void *ctx, sloop_fd epfd, sloop_epoll_event *events,
 /* ---- The wake-up channel -------------------------------------------------------- */
 
 #if !POSIX_WAKE_EVENTFD || !POSIX_SIGNALFD
-/* A pipe whose ends are both non-blocking and close-on-exec. */
+/* The "pipe" of the portable channels: a connected pair of local stream
+ * sockets, both ends non-blocking and close-on-exec. Not pipe(2): a write to
+ * a pipe whose reader is gone raises SIGPIPE, and sloop never does; a send on
+ * a socket can say MSG_NOSIGNAL (or the socket SO_NOSIGPIPE). */
 static int posix_pipe(int fds[2])
 {
-    if (pipe(fds) < 0) {
+    int i;
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) < 0) {
         return posix_last_error();
     }
-    if ((fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) || (fcntl(fds[1], F_SETFL, O_NONBLOCK) < 0) ||
-        (fcntl(fds[0], F_SETFD, FD_CLOEXEC) < 0) || (fcntl(fds[1], F_SETFD, FD_CLOEXEC) < 0)) {
-        int rc = posix_last_error();
-        (void)close(fds[0]);
-        (void)close(fds[1]);
-        return rc;
+    for (i = 0; i < 2; i++) {
+        int rc = posix_prepare_socket(fds[i], false);
+        if (rc != SLOOP_SYS_OK) {
+            (void)close(fds[0]);
+            (void)close(fds[1]);
+            return rc;
+        }
     }
     return SLOOP_SYS_OK;
 }
@@ -414,7 +421,12 @@ static int posix_wake_signal(void *ctx, sloop_fd wr)
 #endif
     (void)ctx;
     for (tries = 0U; (tries < 8U) && (rc == SLOOP_SYS_EINTR); tries++) {
+#if POSIX_WAKE_EVENTFD
         rc = (write((int)wr, &one, sizeof one) < 0) ? posix_last_error() : SLOOP_SYS_OK;
+#else
+        rc = (send((int)wr, &one, sizeof one, POSIX_SEND_FLAGS) < 0) ? posix_last_error()
+                                                                      : SLOOP_SYS_OK;
+#endif
     }
     errno = saved;
     return rc;
@@ -551,7 +563,8 @@ static void posix_sig_handler(int signo)
 {
     int saved = errno;
     uint8_t b = (uint8_t)signo;
-    (void)write((int)posix_sig_wr, &b, 1U); /* a full pipe already says "pending" */
+    /* send() is async-signal-safe; a full channel already says "pending". */
+    (void)send((int)posix_sig_wr, &b, 1U, POSIX_SEND_FLAGS);
     errno = saved;
 }
 

@@ -1,0 +1,144 @@
+/*
+ * test_sigwake_api.c - the public functions of signal watchers, sloop_wake and
+ * sloop_fork_reinit: bad arguments get SLOOP_EINVAL (never undefined
+ * behaviour), a sys table without the new entries gets SLOOP_EBACKEND, and the
+ * default table's channels work on this platform (eventfd and signalfd on
+ * Linux; a loopback TCP pair and no signals on Windows, run under Wine).
+ */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* SIGUSR1 */
+#endif
+#include "harness.h"
+#include "sloop.h"
+
+#include <signal.h>
+#include <string.h>
+
+static sloop_loop g_loop;
+static sloop_loop g_cold; /* never initialised */
+
+#define SL_CHECK_OK(expr) SL_CHECK_EQ((expr), SLOOP_OK)
+
+static unsigned g_wakes;
+static unsigned g_signals;
+static int g_last_signo;
+
+static void on_wake(sloop_loop *loop, void *user)
+{
+    (void)loop;
+    (void)user;
+    g_wakes++;
+}
+
+static void on_signal(sloop_loop *loop, sloop_signal s, int signo, void *user)
+{
+    (void)loop;
+    (void)s;
+    (void)user;
+    g_signals++;
+    g_last_signo = signo;
+}
+
+SL_TEST(bad_arguments_get_einval)
+{
+    sloop_signal s = { 0U, 0U };
+    SL_CHECK_EQ(sloop_signal_start(NULL, 1, on_signal, NULL, &s), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_signal_start(&g_cold, 1, on_signal, NULL, &s), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_signal_stop(NULL, s), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_signal_stop(&g_cold, s), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_wake_start(NULL, on_wake, NULL), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_wake_start(&g_cold, on_wake, NULL), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_wake_stop(NULL), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_wake_stop(&g_cold), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_wake(NULL), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_wake(&g_cold), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_fork_reinit(NULL), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_fork_reinit(&g_cold), SLOOP_EINVAL);
+    SL_CHECK_OK(sloop_init(&g_loop, NULL));
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, 0, on_signal, NULL, &s), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, -3, on_signal, NULL, &s), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, 65, on_signal, NULL, &s), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, 2, NULL, NULL, &s), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, 2, on_signal, NULL, NULL), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_signal_stop(&g_loop, s), SLOOP_ESTALE); /* never started */
+    SL_CHECK_EQ(sloop_wake_start(&g_loop, NULL, NULL), SLOOP_EINVAL);
+    SL_CHECK_EQ(sloop_wake_stop(&g_loop), SLOOP_ESTATE);
+    SL_CHECK_EQ(sloop_wake(&g_loop), SLOOP_ESTATE);
+    SL_CHECK_OK(sloop_fork_reinit(&g_loop)); /* nothing to replace: harmless */
+    SL_CHECK_OK(sloop_close(&g_loop));
+    SL_CHECK_EQ(sloop_wake(&g_loop), SLOOP_EINVAL); /* closed */
+}
+
+/* A table written before these entries existed (they are zero). */
+SL_TEST(table_without_channels_gets_ebackend)
+{
+    static sloop_sys old;
+    sloop_options o;
+    sloop_signal s;
+    old = *sloop_sys_default();
+    old.wake_open = NULL;
+    old.signal_read = NULL;
+    o.backend = SLOOP_BACKEND_DEFAULT;
+    o.sys = &old;
+    SL_CHECK_OK(sloop_init(&g_loop, &o));
+    SL_CHECK_EQ(sloop_wake_start(&g_loop, on_wake, NULL), SLOOP_EBACKEND);
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, 2, on_signal, NULL, &s), SLOOP_EBACKEND);
+    SL_CHECK_OK(sloop_close(&g_loop));
+}
+
+/* The default table's wake-up channel on this platform. */
+SL_TEST(default_wake_channel_coalesces)
+{
+    sloop_counters k;
+    g_wakes = 0U;
+    SL_CHECK_OK(sloop_init(&g_loop, NULL));
+    SL_CHECK_OK(sloop_wake_start(&g_loop, on_wake, NULL));
+    SL_CHECK_OK(sloop_wake(&g_loop));
+    SL_CHECK_OK(sloop_wake(&g_loop));
+    SL_CHECK_OK(sloop_wake(&g_loop));
+    SL_CHECK_OK(sloop_run_once(&g_loop, 2000));
+    SL_CHECK_EQ(g_wakes, 1);
+    SL_CHECK_OK(sloop_run_once(&g_loop, 0));
+    SL_CHECK_EQ(g_wakes, 1);
+    SL_CHECK_OK(sloop_wake(&g_loop));
+    SL_CHECK_OK(sloop_run_once(&g_loop, 2000));
+    SL_CHECK_EQ(g_wakes, 2);
+    sloop_counters_get(&g_loop, &k);
+    SL_CHECK_EQ(k.wakes, 2);
+    /* An open channel is something to wait for; once it is closed sloop_run
+     * has nothing left and returns at once. */
+    SL_CHECK_OK(sloop_wake_stop(&g_loop));
+    SL_CHECK_OK(sloop_run(&g_loop));
+    SL_CHECK_OK(sloop_close(&g_loop));
+}
+
+SL_TEST(default_signal_channel)
+{
+    sloop_signal s;
+    g_signals = 0U;
+    SL_CHECK_OK(sloop_init(&g_loop, NULL));
+#if defined(_WIN32)
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, SIGINT, on_signal, NULL, &s), SLOOP_EBACKEND);
+#else
+    SL_CHECK_OK(sloop_signal_start(&g_loop, SIGUSR1, on_signal, NULL, &s));
+    SL_CHECK_EQ(raise(SIGUSR1), 0); /* blocked: pending, read from the channel */
+    SL_CHECK_OK(sloop_run_once(&g_loop, 2000));
+    SL_CHECK_EQ(g_signals, 1);
+    SL_CHECK_EQ(g_last_signo, SIGUSR1);
+    SL_CHECK_OK(sloop_signal_stop(&g_loop, s));
+    SL_CHECK_EQ(sloop_signal_stop(&g_loop, s), SLOOP_ESTALE);
+#endif
+    SL_CHECK_OK(sloop_close(&g_loop));
+}
+
+static const sl_test tests[] = {
+    SL_ENTRY(bad_arguments_get_einval),
+    SL_ENTRY(table_without_channels_gets_ebackend),
+    SL_ENTRY(default_wake_channel_coalesces),
+    SL_ENTRY(default_signal_channel),
+};
+
+int main(int argc, char **argv)
+{
+    return sl_main("sigwake_api", tests, SL_COUNT(tests), argc, argv);
+}
