@@ -12,7 +12,13 @@
 #include "sloop.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
+#if defined(_WIN32)
+#include <windows.h>
+#else
+#include <pthread.h>
+#endif
 
 static sloop_loop g_loop;
 static sloop_loop g_cold; /* never initialised */
@@ -112,6 +118,93 @@ SL_TEST(default_wake_channel_coalesces)
     SL_CHECK_OK(sloop_close(&g_loop));
 }
 
+/* Another thread wakes the loop 10000 times: the last wake is always seen
+ * (a lost one would leave the loop asleep for its 5 s timeout), and wakes
+ * coalesce. On Windows this is the loopback TCP pair, from a Win32 thread. */
+#define THREAD_WAKES 10000U
+static atomic_uint g_produced;
+static atomic_uint g_thread_done;
+static unsigned g_seen;
+static unsigned g_thread_errors;
+
+static void on_wake_seen(sloop_loop *loop, void *user)
+{
+    (void)loop;
+    (void)user;
+    g_wakes++;
+    g_seen = atomic_load(&g_produced);
+}
+
+static void waker_body(void)
+{
+    unsigned i;
+    for (i = 1U; i <= THREAD_WAKES; i++) {
+        atomic_store(&g_produced, i);
+        if (sloop_wake(&g_loop) != SLOOP_OK) {
+            g_thread_errors++;
+        }
+    }
+    atomic_store(&g_thread_done, 1U);
+}
+
+#if defined(_WIN32)
+static DWORD WINAPI waker_thread(LPVOID arg)
+{
+    (void)arg;
+    waker_body();
+    return 0;
+}
+#else
+static void *waker_thread(void *arg)
+{
+    (void)arg;
+    waker_body();
+    return NULL;
+}
+#endif
+
+SL_TEST(default_wake_channel_from_a_thread)
+{
+    unsigned idle = 0U;
+    unsigned rounds = 0U;
+#if defined(_WIN32)
+    HANDLE t;
+#else
+    pthread_t t;
+#endif
+    g_wakes = 0U;
+    g_seen = 0U;
+    g_thread_errors = 0U;
+    atomic_store(&g_produced, 0U);
+    atomic_store(&g_thread_done, 0U);
+    SL_CHECK_OK(sloop_init(&g_loop, NULL));
+    SL_CHECK_OK(sloop_wake_start(&g_loop, on_wake_seen, NULL));
+#if defined(_WIN32)
+    t = CreateThread(NULL, 0U, waker_thread, NULL, 0U, NULL);
+    SL_CHECK(t != NULL);
+#else
+    SL_CHECK_EQ(pthread_create(&t, NULL, waker_thread, NULL), 0);
+#endif
+    while (((atomic_load(&g_thread_done) == 0U) || (g_seen != THREAD_WAKES)) &&
+           (rounds < 100000U) && (idle == 0U)) {
+        unsigned before = g_wakes;
+        SL_CHECK_OK(sloop_run_once(&g_loop, 5000));
+        idle += (g_wakes == before) ? 1U : 0U;
+        rounds++;
+    }
+#if defined(_WIN32)
+    SL_CHECK_EQ(WaitForSingleObject(t, INFINITE), WAIT_OBJECT_0);
+    (void)CloseHandle(t);
+#else
+    SL_CHECK_EQ(pthread_join(t, NULL), 0);
+#endif
+    SL_CHECK_EQ(g_thread_errors, 0);
+    SL_CHECK_EQ(idle, 0);            /* no wait ended without an on_wake */
+    SL_CHECK_EQ(g_seen, THREAD_WAKES); /* the last wake was seen */
+    SL_CHECK(g_wakes <= THREAD_WAKES);
+    SL_CHECK_OK(sloop_close(&g_loop));
+}
+
 SL_TEST(default_signal_channel)
 {
     sloop_signal s;
@@ -135,6 +228,7 @@ static const sl_test tests[] = {
     SL_ENTRY(bad_arguments_get_einval),
     SL_ENTRY(table_without_channels_gets_ebackend),
     SL_ENTRY(default_wake_channel_coalesces),
+    SL_ENTRY(default_wake_channel_from_a_thread),
     SL_ENTRY(default_signal_channel),
 };
 
