@@ -15,8 +15,12 @@
 #define SLOOP__MAX_REGS (SLOOP_MAX_CONNS + SLOOP_MAX_LISTENERS + SLOOP_MAX_WATCHERS + 2U)
 
 /* Set by sloop_wake from any thread or handler, cleared by the loop. C++ code
- * including this header never touches it; it only needs the size. */
-#if defined(__cplusplus) || defined(__STDC_NO_ATOMICS__)
+ * including this header never touches it; it only needs the size. Without C11
+ * atomics it is volatile (enough for an ISR on one core, not for threads); so it
+ * is for Frama-C too, which does not parse _Atomic (its analyses are
+ * single-threaded: a volatile read is any value, a sound over-approximation). */
+#if defined(__cplusplus) || defined(__STDC_NO_ATOMICS__) || defined(__FRAMAC__)
+#define SLOOP__WAKE_FLAG_VOLATILE 1
 typedef volatile uint32_t sloop__wake_flag;
 #else
 typedef _Atomic uint32_t sloop__wake_flag;

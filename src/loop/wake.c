@@ -25,13 +25,13 @@
  */
 #include "loop/internal.h"
 
-#if !defined(__STDC_NO_ATOMICS__)
+#if !defined(SLOOP__WAKE_FLAG_VOLATILE)
 #include <stdatomic.h>
 #endif
 
 static uint32_t wake_flag_load(sloop__wake_flag *f)
 {
-#if defined(__STDC_NO_ATOMICS__)
+#if defined(SLOOP__WAKE_FLAG_VOLATILE)
     return *f; /* volatile: enough for an ISR on a single core */
 #else
     return atomic_load(f);
@@ -40,7 +40,7 @@ static uint32_t wake_flag_load(sloop__wake_flag *f)
 
 static void wake_flag_store(sloop__wake_flag *f, uint32_t v)
 {
-#if defined(__STDC_NO_ATOMICS__)
+#if defined(SLOOP__WAKE_FLAG_VOLATILE)
     *f = v;
 #else
     atomic_store(f, v);
