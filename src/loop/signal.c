@@ -24,9 +24,10 @@
  * table; what remains is read in the next iteration). */
 #define SLOOP__SIGNAL_READS 4U
 
+/* Bit n-1 for signal n; 0 for a number out of range (never stored). */
 static uint64_t signal_bit(int signo)
 {
-    return (uint64_t)1U << (uint32_t)(signo - 1);
+    return ((signo >= 1) && (signo <= 64)) ? ((uint64_t)1U << (uint32_t)(signo - 1)) : 0U;
 }
 
 static bool signal_channel_ready(const sloop_sys *sys)
@@ -37,8 +38,16 @@ static bool signal_channel_ready(const sloop_sys *sys)
 
 void sloop__signals_init(sloop_loop *loop)
 {
+    uint32_t i;
     sloop_slots_init(&loop->signal_slots, loop->signal_gen, loop->signal_free,
                      SLOOP_MAX_SIGNALS);
+    /* Known from the start, like every field read before its owner opens: the
+     * loop may live in memory that was never zeroed. */
+    for (i = 0U; i < SLOOP__NONZERO(SLOOP_MAX_SIGNALS); i++) {
+        loop->signals[i].signo = 0;
+        loop->signals[i].cb = NULL;
+        loop->signals[i].user = NULL;
+    }
     loop->signal_mask = 0U;
     loop->signal_reg.fd = SLOOP_FD_INVALID;
     loop->signal_reg.added = 0U;
