@@ -139,6 +139,15 @@ sloop_err sloop__backend_fork_begin(sloop_loop *loop)
             }
         }
         loop->epfd = SLOOP_FD_INVALID;
+        /* Queued changes are moot: every registration is made afresh with the
+         * interest wanted now. A reg left marked dirty outside the list would
+         * never be queued again. */
+        {
+            uint32_t i;
+            for (i = 0U; i < loop->change_count; i++) {
+                loop->changes[i]->dirty = 0U;
+            }
+        }
         loop->change_count = 0U;
         err = sloop__epoll_init(loop);
     }
