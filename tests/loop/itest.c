@@ -230,6 +230,31 @@ static int cnt_epoll_wait(void *ctx, sloop_fd epfd, sloop_epoll_event *events, u
     return cnt.base->epoll_wait(cnt.base->ctx, epfd, events, max, timeout_ms, n);
 }
 
+/* The wake-up and signal channels open descriptors too (src/sys: an eventfd,
+ * a signalfd, socket pairs; a loopback TCP pair on Windows). */
+static int cnt_wake_open(void *ctx, sloop_fd *rd, sloop_fd *wr)
+{
+    int rc = cnt.base->wake_open(cnt.base->ctx, rd, wr);
+    (void)ctx;
+    if (rc == SLOOP_SYS_OK) {
+        counted_opened(*rd);
+        if (*wr != *rd) {
+            counted_opened(*wr);
+        }
+    }
+    return rc;
+}
+
+static int cnt_signal_open(void *ctx, sloop_fd *fd)
+{
+    int rc = cnt.base->signal_open(cnt.base->ctx, fd);
+    (void)ctx;
+    if (rc == SLOOP_SYS_OK) {
+        counted_opened(*fd);
+    }
+    return rc;
+}
+
 const sloop_sys *it_sys_counted(void)
 {
     if (cnt.base == NULL) {
@@ -254,6 +279,12 @@ const sloop_sys *it_sys_counted(void)
             cnt.table.epoll_create = cnt_epoll_create;
             cnt.table.epoll_ctl = cnt_epoll_ctl;
             cnt.table.epoll_wait = cnt_epoll_wait;
+        }
+        if (cnt.base->wake_open != NULL) {
+            cnt.table.wake_open = cnt_wake_open;
+        }
+        if (cnt.base->signal_open != NULL) {
+            cnt.table.signal_open = cnt_signal_open;
         }
     }
     return &cnt.table;
