@@ -130,7 +130,10 @@ sloop_err sloop_signal_start(sloop_loop *loop, int signo, sloop_signal_cb cb, vo
             (void)sloop__sys_failed(loop, rc);
             err = SLOOP_ESYS;
             if (loop->signal_mask == 0U) {
-                signal_channel_close(loop); /* opened for this watcher only */
+                /* Opened for this watcher only: released whole (set to the
+                 * empty mask first, as every channel is before its close). */
+                (void)loop->sys->signal_set(loop->sys->ctx, loop->signal_reg.fd, 0U, 0U);
+                signal_channel_close(loop);
             }
         }
     }
@@ -271,6 +274,7 @@ sloop_err sloop__signals_fork(sloop_loop *loop)
         reg->fd = fd;
         rc = loop->sys->signal_set(loop->sys->ctx, fd, 0U, loop->signal_mask);
         if (rc != SLOOP_SYS_OK) {
+            (void)loop->sys->signal_set(loop->sys->ctx, fd, 0U, 0U);
             (void)loop->sys->close(loop->sys->ctx, fd);
         }
     }

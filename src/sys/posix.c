@@ -468,14 +468,16 @@ static int posix_wake_drain(void *ctx, sloop_fd rd)
 #if POSIX_SIGNALFD
 
 /* The signals of a mask (bit n-1: signal n) as a sigset; EINVAL if one of them
- * is not a signal the C library lets a program handle. */
+ * is not a signal a program may catch: SIGKILL and SIGSTOP (which the kernel
+ * would silently leave out of the mask: a watcher never called), or a number
+ * the C library reserves for itself (sigaddset refuses those). */
 static int posix_sigset_of(uint64_t mask, sigset_t *set)
 {
     int n;
     (void)sigemptyset(set);
     for (n = 1; n <= 64; n++) {
         if (((mask >> (uint32_t)(n - 1)) & 1U) != 0U) {
-            if (sigaddset(set, n) < 0) {
+            if ((n == SIGKILL) || (n == SIGSTOP) || (sigaddset(set, n) < 0)) {
                 return SLOOP_SYS_EINVAL;
             }
         }
@@ -522,12 +524,25 @@ static int posix_signal_set(void *ctx, sloop_fd fd, uint64_t old_mask, uint64_t 
     if (rc == SLOOP_SYS_OK) {
         rc = posix_sigmask(SIG_BLOCK, added);
     }
-    if ((rc == SLOOP_SYS_OK) && (signalfd((int)fd, &set, 0) < 0)) {
-        rc = posix_last_error();
-        (void)posix_sigmask(SIG_UNBLOCK, added); /* as it was */
-    }
     if (rc == SLOOP_SYS_OK) {
-        rc = posix_sigmask(SIG_UNBLOCK, removed);
+        /* signalfd(-1, ...) would create a new descriptor: a lost channel
+         * (fork_reinit failed) is reported, never silently replaced. */
+        if (fd < 0) {
+            rc = SLOOP_SYS_EBADF;
+        } else if (signalfd((int)fd, &set, 0) < 0) {
+            rc = posix_last_error();
+        } else {
+            /* the channel watches new_mask */
+        }
+        if ((rc != SLOOP_SYS_OK) && (added != 0U)) {
+            (void)posix_sigmask(SIG_UNBLOCK, added); /* as it was */
+        }
+    }
+    if ((rc == SLOOP_SYS_OK) || (removed != 0U)) {
+        /* Removed signals get their default action back even when the channel
+         * could not be told (it is being closed anyway). */
+        int rc2 = posix_sigmask(SIG_UNBLOCK, removed);
+        rc = (rc == SLOOP_SYS_OK) ? rc2 : rc;
     }
     return rc;
 }

@@ -211,6 +211,9 @@ IT_CASE(signal_term_and_hup_during_echo)
     SL_CHECK_EQ(sloop_signal_start(&it_loop, SIGTERM, on_signal, &sigs, &again), SLOOP_EINVAL);
     SL_CHECK_EQ(sloop_signal_start(&it_loop, 0, on_signal, &sigs, &again), SLOOP_EINVAL);
     SL_CHECK_EQ(sloop_signal_start(&it_loop, 65, on_signal, &sigs, &again), SLOOP_EINVAL);
+    /* Uncatchable: refused by the OS layer, with its reason. */
+    SL_CHECK_EQ(sloop_signal_start(&it_loop, SIGKILL, on_signal, &sigs, &again), SLOOP_ESYS);
+    SL_CHECK_EQ(sloop_last_sys_error(&it_loop), SLOOP_SYS_EINVAL);
     for (i = 0U; i < 3U; i++) {
         SL_CHECK(it_peer_connect(&peers[i], port, 0));
     }
@@ -269,6 +272,10 @@ IT_CASE(signal_burst_coalesces)
     sigs.expect[SIGUSR1] = 1;
     sigs.expect[rt] = 1;
     SL_CHECK_OK(it_init(NULL));
+    /* A first watcher refused: the channel opened for it is released whole
+     * (the self-pipe's write end too), so the next start works. */
+    SL_CHECK_EQ(sloop_signal_start(&it_loop, SIGSTOP, on_signal, &sigs, &usr), SLOOP_ESYS);
+    SL_CHECK_EQ(it_loop.signal_reg.fd, SLOOP_FD_INVALID);
     SL_CHECK_OK(sloop_signal_start(&it_loop, SIGUSR1, on_signal, &sigs, &usr));
     SL_CHECK_OK(sloop_signal_start(&it_loop, rt, on_signal, &sigs, &rts));
     at_last_usr = 0U;

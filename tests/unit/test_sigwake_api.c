@@ -220,9 +220,65 @@ SL_TEST(default_signal_channel)
     SL_CHECK_EQ(g_last_signo, SIGUSR1);
     SL_CHECK_OK(sloop_signal_stop(&g_loop, s));
     SL_CHECK_EQ(sloop_signal_stop(&g_loop, s), SLOOP_ESTALE);
+    /* Signals no program may catch are refused, not silently never delivered. */
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, SIGKILL, on_signal, NULL, &s), SLOOP_ESYS);
+    SL_CHECK_EQ(sloop_last_sys_error(&g_loop), SLOOP_SYS_EINVAL);
+    SL_CHECK_EQ(sloop_signal_start(&g_loop, SIGSTOP, on_signal, NULL, &s), SLOOP_ESYS);
+    SL_CHECK_EQ(sloop_last_sys_error(&g_loop), SLOOP_SYS_EINVAL);
+    SL_CHECK_EQ(g_loop.signal_reg.fd, SLOOP_FD_INVALID); /* no channel left behind */
 #endif
     SL_CHECK_OK(sloop_close(&g_loop));
 }
+
+#if defined(__linux__)
+#include <dirent.h>
+
+static int fd_count(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    if (d == NULL) {
+        return -1;
+    }
+    while ((e = readdir(d)) != NULL) {
+        n += (e->d_name[0] != '.') ? 1 : 0;
+    }
+    (void)closedir(d);
+    return n - 1;
+}
+
+/* The default table, whose signal_open fails from the second call on. */
+static sloop_sys g_flaky;
+static unsigned g_opens;
+
+static int flaky_signal_open(void *ctx, sloop_fd *fd)
+{
+    g_opens++;
+    return (g_opens >= 2U) ? SLOOP_SYS_EMFILE : sloop_sys_default()->signal_open(ctx, fd);
+}
+
+/* sloop_fork_reinit that cannot replace the signal channel (no fork needed to
+ * see the bookkeeping): SLOOP_ESYS with the reason, and sloop_close afterwards
+ * leaves no descriptor behind (no signalfd re-created for the lost channel). */
+SL_TEST(fork_reinit_losing_the_signal_channel_leaks_nothing)
+{
+    sloop_options o;
+    sloop_signal s;
+    int base = fd_count();
+    g_opens = 0U;
+    g_flaky = *sloop_sys_default();
+    g_flaky.signal_open = flaky_signal_open;
+    o.backend = SLOOP_BACKEND_EPOLL;
+    o.sys = &g_flaky;
+    SL_CHECK_OK(sloop_init(&g_loop, &o));
+    SL_CHECK_OK(sloop_signal_start(&g_loop, SIGUSR1, on_signal, NULL, &s));
+    SL_CHECK_EQ(sloop_fork_reinit(&g_loop), SLOOP_ESYS);
+    SL_CHECK_EQ(sloop_last_sys_error(&g_loop), SLOOP_SYS_EMFILE);
+    SL_CHECK_OK(sloop_close(&g_loop));
+    SL_CHECK_EQ(fd_count(), base);
+}
+#endif
 
 static const sl_test tests[] = {
     SL_ENTRY(bad_arguments_get_einval),
@@ -230,6 +286,9 @@ static const sl_test tests[] = {
     SL_ENTRY(default_wake_channel_coalesces),
     SL_ENTRY(default_wake_channel_from_a_thread),
     SL_ENTRY(default_signal_channel),
+#if defined(__linux__)
+    SL_ENTRY(fork_reinit_losing_the_signal_channel_leaks_nothing),
+#endif
 };
 
 int main(int argc, char **argv)
