@@ -39,10 +39,10 @@ sloop_err sloop_fork_reinit(sloop_loop *loop)
             err = fork_first_error(err, sloop__backend_fork_readd(loop, &loop->conns[i].reg));
         }
     }
-    for (i = 0U; i < SLOOP_MAX_LISTENERS; i++) {
+    for (i = 0U; i < SLOOP__NONZERO(SLOOP_MAX_LISTENERS); i++) {
         err = fork_first_error(err, sloop__backend_fork_readd(loop, &loop->listeners[i].reg));
     }
-    for (i = 0U; i < SLOOP_MAX_WATCHERS; i++) {
+    for (i = 0U; i < SLOOP__NONZERO(SLOOP_MAX_WATCHERS); i++) {
         err = fork_first_error(err, sloop__backend_fork_readd(loop, &loop->watches[i].reg));
     }
     err = fork_first_error(err, sloop__backend_fork_readd(loop, &loop->wake_reg));

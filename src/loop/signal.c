@@ -189,7 +189,7 @@ sloop_err sloop_signal_stop(sloop_loop *loop, sloop_signal sig)
 void sloop__signals_stop_all(sloop_loop *loop)
 {
     uint32_t i;
-    for (i = 0U; i < SLOOP_MAX_SIGNALS; i++) {
+    for (i = 0U; i < SLOOP__NONZERO(SLOOP_MAX_SIGNALS); i++) { /* ref_at: only open slots */
         (void)signal_stop_index(loop, i);
     }
     signal_channel_close(loop); /* none left; also a channel left by a failed stop */
@@ -234,7 +234,7 @@ void sloop__signal_event(sloop_loop *loop, uint32_t flags)
     got = signal_read_all(loop) & loop->signal_mask;
     /* One call per signal number at most. A callback may stop or start
      * watchers: each slot is checked when its turn comes. */
-    for (i = 0U; (i < SLOOP_MAX_SIGNALS) && (got != 0U); i++) {
+    for (i = 0U; (i < SLOOP__NONZERO(SLOOP_MAX_SIGNALS)) && (got != 0U); i++) {
         sloop_slot_ref ref;
         if (sloop_slots_ref_at(&loop->signal_slots, i, &ref)) {
             const sloop__signal *s = &loop->signals[i];
