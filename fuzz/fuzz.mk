@@ -37,7 +37,7 @@ FUZZ_MIN_FT_loop  ?= 6300
 # built with a small configuration, so that every table and buffer limit is a few
 # operations away (4 connections, 100-byte frames, 3 events per wait, 64-byte
 # reads, a 512-byte simulated socket buffer). Every other target: the core only.
-FUZZ_LOOP_CFG := -DSLOOP_MAX_CONNS=4U -DSLOOP_MAX_FRAME=100U -DSLOOP_MAX_TIMERS=4U \
+FUZZ_LOOP_CFG := -DSLOOP_MAX_CONNS=4U -DSLOOP_MAX_FRAME=100U -DSLOOP_MAX_TIMERS=4U -DSLOOP_MAX_SIGNALS=2U \
                  -DSLOOP_MAX_LISTENERS=2U -DSLOOP_MAX_WATCHERS=2U -DSLOOP_MAX_EVENTS=3U \
                  -DSLOOP_READ_CHUNK=64U -DSLOOP_READ_BUDGET=192U -DSLOOP_ACCEPT_BUDGET=2U \
                  -DSLOOP_SIM_MAX_FDS=48U -DSLOOP_SIM_MAX_PAIRS=24U -DSLOOP_SIM_BACKLOG=4U \

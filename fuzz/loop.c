@@ -96,6 +96,11 @@
 #define LF_CALL_LIMIT 2000000U     /* backstop: beyond it every sys call fails */
 #define LF_RUN_CALLS 100000U       /* one sloop_run (stop timer <= 2041 ms) stays within this */
 #define LF_HEADER 18U
+#define LF_EXPECTS 16U
+#define LF_SIGS 4U
+#define LF_LIVE_ITERS 6U   /* a wake or a watched signal is served within this many iterations */
+#define LF_CB_REPEATS 4U   /* callbacks that wake or raise again: at most this many per input */
+#define LF_NEW_OPS 232U    /* opcodes from here on: the operations added with expect, signals, wake */
 
 /* Sys calls one iteration may make without callbacks: two clock reads and a wait;
  * three pending passes of at most 4 * SLOOP_MAX_CONNS connections, each a flush of
@@ -126,6 +131,16 @@ typedef struct lf_pair {
     uint8_t peer_closed;/* stopped reading: the loop's sends get EPIPE */
     uint8_t peer_reset;
     uint8_t tx_over, rx_over, ptx_over, prx_over;
+    uint8_t fe_cb;      /* its options have an on_frame_error callback */
+    uint8_t fe_in;      /* inside on_frame_error */
+    uint8_t fe_reason;  /* on_frame_error returned: the connection is closing for this */
+    uint8_t fe_abort;   /* on_frame_error aborted it */
+    uint8_t nexp;       /* sloop_conn_expect calls that succeeded (up to LF_EXPECTS) */
+    uint8_t exp_over;   /* more than LF_EXPECTS: the reference decoding is skipped */
+    uint32_t exp_pending;           /* an expected frame of this length comes next */
+    uint32_t exp_at[LF_EXPECTS];    /* ... as frame number exp_at (0-based) */
+    uint32_t exp_n[LF_EXPECTS];
+    sloop_tick fe_at;               /* loop time of on_frame_error */
     sloop_frame_config fr;
     uint32_t idle_ms;
     uint32_t frame_ms;
@@ -175,6 +190,13 @@ typedef struct lf_watch {
     sloop_watch h;
 } lf_watch;
 
+typedef struct lf_sig {
+    uint8_t used;
+    uint8_t live;
+    int signo;
+    sloop_signal h;
+} lf_sig;
+
 typedef struct lf_state {
     fuzz_in in;
     sloop_conn_options opts[2]; /* A, B */
@@ -197,6 +219,20 @@ typedef struct lf_state {
     uint64_t app_recv; /* bytes watcher callbacks read through the sys table */
     uint32_t known;    /* connections the application learnt of */
     uint32_t user_timers;
+    /* expect, on_frame_error, signals, wake-ups, fork */
+    uint8_t fe_react;        /* what on_frame_error does */
+    uint8_t fx_mode;         /* on_frame calls sloop_conn_expect (0: never) */
+    uint8_t sig_react, wake_react;
+    uint8_t in_frame;        /* pair index + 1 while in its on_frame */
+    uint8_t wk_started;      /* the wake-up channel is open */
+    uint8_t wk_owed;         /* a wake returned OK and no on_wake ran since */
+    uint8_t broken;          /* sloop_fork_reinit failed: only sloop_close is left */
+    uint32_t wk_owed_iters, sig_owed_iters;
+    uint32_t wk_ok, wk_cbs, wk_cbs_iter;
+    uint32_t cb_repeats;
+    lf_sig sigs[LF_SIGS];
+    uint32_t sig_raised[65], sig_cbs[65];
+    uint8_t sig_owed[65];    /* raised while watched, no callback since */
     /* state of the run */
     uint8_t in_final_close;
     uint8_t shutdown_called;
@@ -221,6 +257,8 @@ static void cb_open(sloop_loop *loop, sloop_conn c, void *user);
 static void cb_frame(sloop_loop *loop, sloop_conn c, const uint8_t *data, uint32_t len, void *user);
 static void cb_writable(sloop_loop *loop, sloop_conn c, void *user);
 static void cb_close(sloop_loop *loop, sloop_conn c, sloop_close_reason reason, void *user);
+static void cb_frame_error(sloop_loop *loop, sloop_conn c, sloop_close_reason reason, void *user);
+static void lf_expect(sloop_conn h, uint32_t n);
 static const sloop_handler g_handler = { cb_open, cb_frame, cb_writable, cb_close };
 
 static const char *const g_remote_addr[LF_REMOTES] = {
@@ -324,6 +362,7 @@ static lf_pair *lf_bind(sloop_conn h, uint8_t kind, const sloop_conn_options *op
     p->frame_ms = opts->frame_timeout_ms;
     p->linger_ms = (opts->linger_ms == 0U) ? 5000U : opts->linger_ms;
     p->connect_ms = (opts->connect_timeout_ms == 0U) ? 10000U : opts->connect_timeout_ms;
+    p->fe_cb = (opts->on_frame_error != NULL) ? 1U : 0U;
     p->opened_at = sloop_now(&g_loop);
     g.live_pair[h.id] = pi + 1U;
     g.known++;
@@ -410,7 +449,8 @@ static sloop_err lf_send(sloop_conn h, const uint8_t *data, uint32_t len)
     }
     FUZZ_CHECK_EQ(qe, SLOOP_OK);
     FUZZ_CHECK_EQ(q + sp, SLOOP_TX_BUF_SIZE);
-    if ((p->close_req != 0U) || (p->abort_req != 0U)) {
+    if ((p->close_req != 0U) || (p->abort_req != 0U) || (p->fe_reason != 0U)) {
+        /* also after on_frame_error returned: the connection is closing */
         FUZZ_CHECK_EQ(err, SLOOP_ECLOSING);
         return err;
     }
@@ -763,6 +803,7 @@ static void lf_react(uint8_t r, sloop_conn c, const uint8_t *data, uint32_t len)
         FUZZ_CHECK_EQ(sloop_close(&g_loop), SLOOP_ESTATE);
         FUZZ_CHECK_EQ(sloop_run(&g_loop), SLOOP_ESTATE);
         FUZZ_CHECK_EQ(sloop_run_once(&g_loop, 0), SLOOP_ESTATE);
+        FUZZ_CHECK_EQ(sloop_fork_reinit(&g_loop), SLOOP_ESTATE);
         break;
     case R_GREET:
         (void)lf_send_gen(c, 4U, 11U);
@@ -814,7 +855,14 @@ static void cb_frame(sloop_loop *loop, sloop_conn c, const uint8_t *data, uint32
     p = lf_cb_conn(loop, c, user);
     FUZZ_CHECK(p->close_req == 0U);
     FUZZ_CHECK(p->abort_req == 0U);
+    FUZZ_CHECK(p->fe_in == 0U);     /* no frame during ... */
+    FUZZ_CHECK(p->fe_reason == 0U); /* ... or after on_frame_error */
     FUZZ_CHECK(len <= p->fr.max_payload);
+    if (p->exp_pending != 0U) {
+        /* the expected frame: exactly n bytes, as one frame */
+        FUZZ_CHECK_EQ(len, p->exp_pending);
+        p->exp_pending = 0U;
+    }
     FUZZ_CHECK((data != NULL) || (len == 0U));
     if ((p->paused != 0U) && (p->peer_reset == 0U)) {
         /* Frames after a pause come from bytes read before it. */
@@ -826,7 +874,20 @@ static void cb_frame(sloop_loop *loop, sloop_conn c, const uint8_t *data, uint32
     lh[1] = (uint8_t)len;
     lf_log(p->rx, &p->rx_len, &p->rx_over, lh, 2U);
     lf_log(p->rx, &p->rx_len, &p->rx_over, data, len);
+    if ((g.fx_mode != 0U) && (((g.fx_mode & 8U) == 0U) || ((g.n_frame & 1U) == 0U))) {
+        /* an HTTP-like head announcing a body: n from the mode, or from the frame */
+        static const uint32_t xn[8] = { 0U, 1U, 2U, 7U, 33U, SLOOP_MAX_FRAME, SLOOP_MAX_FRAME + 1U, 0U };
+        uint32_t n = xn[g.fx_mode & 7U];
+        if ((g.fx_mode & 7U) == 7U) {
+            n = (len > 0U) ? (uint32_t)data[0] % 70U : 0U;
+        }
+        g.in_frame = (uint8_t)(lf_pair_index(p) + 1U);
+        lf_expect(c, n);
+        g.in_frame = 0U;
+    }
+    g.in_frame = (uint8_t)(lf_pair_index(p) + 1U);
     lf_react(g.react_frame[g.n_frame % 8U], c, data, len);
+    g.in_frame = 0U;
     g.n_frame++;
 }
 
@@ -864,6 +925,20 @@ static void cb_close(sloop_loop *loop, sloop_conn c, sloop_close_reason reason, 
     p->closed = 1U;
     p->reason = (uint8_t)reason;
     g.live_pair[c.id] = 0U;
+    if (p->fe_reason != 0U) {
+        /* After on_frame_error: its reason, or the linger deadline of the graceful
+         * close it started; an abort from it keeps the reason too. Anything else
+         * only with its own cause (checked below). */
+        if (p->fe_abort != 0U) {
+            FUZZ_CHECK_EQ(reason, p->fe_reason);
+        } else {
+            FUZZ_CHECK((reason == (sloop_close_reason)p->fe_reason) ||
+                       (reason == SLOOP_CLOSE_LINGER_TIMEOUT) || (reason == SLOOP_CLOSE_RESET) ||
+                       (reason == SLOOP_CLOSE_IO_ERROR) || (reason == SLOOP_CLOSE_BAD_FD) ||
+                       (reason == SLOOP_CLOSE_SHUTDOWN) ||
+                       ((reason == SLOOP_CLOSE_ABORT) && (p->abort_req != 0U)));
+        }
+    }
     g.on_close++;
     g.closes[reason]++;
 
@@ -913,8 +988,12 @@ static void cb_close(sloop_loop *loop, sloop_conn c, sloop_close_reason reason, 
         FUZZ_CHECK(sloop_tick_reached(sloop_now(loop), sloop_tick_add(p->opened_at, p->connect_ms)));
         break;
     case SLOOP_CLOSE_LINGER_TIMEOUT:
-        FUZZ_CHECK((p->close_req != 0U) || (p->peer_shut != 0U) || (g.shutdown_called != 0U));
-        if ((p->close_req != 0U) && (p->peer_shut == 0U) && (g.shutdown_called == 0U)) {
+        FUZZ_CHECK((p->close_req != 0U) || (p->peer_shut != 0U) || (g.shutdown_called != 0U) ||
+                   (p->fe_reason != 0U));
+        if ((p->fe_reason != 0U) && (p->peer_shut == 0U) && (g.shutdown_called == 0U)) {
+            /* never before linger_ms since on_frame_error */
+            FUZZ_CHECK(sloop_tick_reached(sloop_now(loop), sloop_tick_add(p->fe_at, p->linger_ms)));
+        } else if ((p->close_req != 0U) && (p->peer_shut == 0U) && (g.shutdown_called == 0U)) {
             /* never before linger_ms since the application's close request */
             FUZZ_CHECK(sloop_tick_reached(sloop_now(loop),
                                           sloop_tick_add(p->close_req_at, p->linger_ms)));
@@ -937,6 +1016,371 @@ static void cb_close(sloop_loop *loop, sloop_conn c, sloop_close_reason reason, 
     }
     lf_react(g.react_close[g.n_close % 2U], c, NULL, g.n_close);
     g.n_close++;
+}
+
+/* ---- expect, on_frame_error ------------------------------------------------------------ */
+
+static uint32_t lf_ref_decode(const lf_pair *p, uint32_t n);
+static bool g_ref_boundary; /* lf_ref_decode ended between frames (no partial frame) */
+
+/* Whether the loop's decoder for p is between frames, if the model knows
+ * (false in *known when its logs overflowed). Outside on_frame every byte the
+ * loop read has gone through the decoder; in on_frame of p itself a frame has
+ * just ended, whatever follows it in the same read. */
+static bool lf_at_boundary(const lf_pair *p, bool *known)
+{
+    *known = true;
+    if ((g.in_frame == lf_pair_index(p) + 1U) || (p->fr.mode == SLOOP_FRAME_RAW)) {
+        return true;
+    }
+    if ((p->ptx_over != 0U) || (p->exp_over != 0U)) {
+        *known = false;
+        return true;
+    }
+    (void)lf_ref_decode(p, (uint32_t)sloop_sim_peer_moved_to_loop(&g_sim, lf_pair_index(p)));
+    return g_ref_boundary;
+}
+
+/* sloop_conn_expect against the model: EINVAL for n out of 1..max_payload;
+ * OK exactly when the connection is open, between frames and has no expect
+ * pending; the expected frame then comes as one frame of n bytes (cb_frame)
+ * at that place in the stream (lf_ref_decode). */
+static void lf_expect(sloop_conn h, uint32_t n)
+{
+    lf_pair *p = lf_live(h);
+    sloop_err err = sloop_conn_expect(&g_loop, h, n);
+    bool known = true;
+    bool between;
+    if (g_debug) {
+        fprintf(stderr, "  expect %u/%u n %u: %d\n", h.id, h.gen, n, (int)err);
+    }
+    if (p == NULL) {
+        FUZZ_CHECK_EQ(err, SLOOP_ESTALE);
+        return;
+    }
+    if ((n == 0U) || (n > p->fr.max_payload)) {
+        FUZZ_CHECK_EQ(err, SLOOP_EINVAL);
+        return;
+    }
+    between = lf_at_boundary(p, &known);
+    if (err == SLOOP_OK) {
+        FUZZ_CHECK((p->close_req == 0U) && (p->abort_req == 0U) && (p->fe_reason == 0U) &&
+                   (p->fe_in == 0U));
+        FUZZ_CHECK_EQ(p->exp_pending, 0U); /* one at a time */
+        FUZZ_CHECK(between);               /* never inside a frame */
+        if (p->nexp < LF_EXPECTS) {
+            p->exp_at[p->nexp] = p->frames_in;
+            p->exp_n[p->nexp] = n;
+            p->nexp++;
+        } else {
+            p->exp_over = 1U;
+        }
+        p->exp_pending = n;
+    } else {
+        FUZZ_CHECK_EQ(err, SLOOP_ESTATE);
+        /* refused only for a state the model can name */
+        FUZZ_CHECK((p->opened == 0U) || (p->close_req != 0U) || (p->abort_req != 0U) ||
+                   (p->fe_reason != 0U) || (p->fe_in != 0U) || (p->exp_pending != 0U) ||
+                   !between || !known || (p->peer_shut != 0U) || (p->peer_reset != 0U) ||
+                   (p->peer_closed != 0U) || (g.shutdown_called != 0U) ||
+                   (g_loop.shutting_down != 0U) || lf_injected());
+    }
+}
+
+static void cb_frame_error(sloop_loop *loop, sloop_conn c, sloop_close_reason reason, void *user)
+{
+    lf_pair *p = lf_cb_conn(loop, c, user);
+    if (g_debug) {
+        fprintf(stderr, "  on_frame_error %u/%u %s\n", c.id, c.gen, sloop_close_reason_name(reason));
+    }
+    FUZZ_CHECK(p->fe_cb != 0U);
+    FUZZ_CHECK((p->fe_reason == 0U) && (p->fe_in == 0U)); /* once */
+    FUZZ_CHECK(p->close_req == 0U); /* a closing connection is not read */
+    FUZZ_CHECK(p->abort_req == 0U); /* nor one the application aborted */
+    switch (reason) {
+    case SLOOP_CLOSE_FRAME_TOO_BIG:
+        FUZZ_CHECK(p->fr.mode == SLOOP_FRAME_LENGTH);
+        break;
+    case SLOOP_CLOSE_FRAME_TOO_LONG:
+        FUZZ_CHECK(p->fr.mode == SLOOP_FRAME_DELIM);
+        break;
+    case SLOOP_CLOSE_SLOW_PEER:
+        FUZZ_CHECK(p->frame_ms > 0U);
+        break;
+    default:
+        FUZZ_FAIL("on_frame_error with a reason that is not a framing error");
+    }
+    p->fe_in = 1U;
+    FUZZ_CHECK_EQ(sloop_fork_reinit(loop), SLOOP_ESTATE);
+    lf_expect(c, 1U); /* the decoder is in error or inside a frame: ESTATE */
+    switch (g.fe_react & 3U) {
+    case 1U: /* a last reply, e.g. an HTTP 431 */
+        (void)lf_send_gen(c, 5U, 13U);
+        break;
+    case 2U: /* reply and close it ourselves: the reason stays */
+        (void)lf_send_gen(c, 6U, 14U);
+        lf_close(c, false);
+        break;
+    case 3U: /* reply, then abort: the reply is discarded, the reason stays */
+        (void)lf_send_gen(c, 7U, 15U);
+        lf_close(c, true);
+        p->fe_abort = 1U;
+        break;
+    default:
+        break;
+    }
+    p->fe_in = 0U;
+    p->fe_reason = (uint8_t)reason;
+    p->fe_at = sloop_now(loop);
+}
+
+/* ---- signals, wake-ups, fork ------------------------------------------------------------- */
+
+static const int g_signos[8] = { 2, 15, 10, 64, 1, 0, 65, 12 };
+
+static uint32_t lf_sig_live_count(void)
+{
+    uint32_t i;
+    uint32_t n = 0U;
+    for (i = 0U; i < LF_SIGS; i++) {
+        n += (g.sigs[i].live != 0U) ? 1U : 0U;
+    }
+    return n;
+}
+
+static bool lf_sig_watched(int signo)
+{
+    uint32_t i;
+    for (i = 0U; i < LF_SIGS; i++) {
+        if ((g.sigs[i].live != 0U) && (g.sigs[i].signo == signo)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void lf_raise(int signo)
+{
+    sloop_sim_raise_signal(&g_sim, signo);
+    if ((signo >= 1) && (signo <= 64)) {
+        g.sig_raised[signo]++;
+        if (lf_sig_watched(signo) && (g.sig_owed[signo] == 0U)) {
+            g.sig_owed[signo] = 1U;
+            g.sig_owed_iters = 0U;
+        }
+    }
+}
+
+static void cb_signal(sloop_loop *loop, sloop_signal sig, int signo, void *user);
+
+static void lf_sig_start(uint32_t idx, int signo)
+{
+    lf_sig *S = &g.sigs[idx % LF_SIGS];
+    sloop_signal h = { 0U, 0U };
+    sloop_err err;
+    uint32_t live = lf_sig_live_count();
+    if (S->live != 0U) {
+        return;
+    }
+    err = sloop_signal_start(&g_loop, signo, cb_signal, S, &h);
+    if (g_debug) {
+        fprintf(stderr, "  signal_start %d: %d\n", signo, (int)err);
+    }
+    if ((signo < 1) || (signo > 64) || lf_sig_watched(signo)) {
+        FUZZ_CHECK_EQ(err, SLOOP_EINVAL);
+    } else if (live >= SLOOP_MAX_SIGNALS) {
+        FUZZ_CHECK_EQ(err, SLOOP_ELIMIT);
+    } else {
+        /* ESYS: an injected fault or the descriptor limit */
+        FUZZ_CHECK((err == SLOOP_OK) || (err == SLOOP_ESYS));
+    }
+    if (err == SLOOP_OK) {
+        S->used = 1U;
+        S->live = 1U;
+        S->signo = signo;
+        S->h = h;
+    }
+}
+
+static void lf_sig_stop(uint32_t idx)
+{
+    lf_sig *S = &g.sigs[idx % LF_SIGS];
+    sloop_err err;
+    if (S->used == 0U) {
+        return;
+    }
+    err = sloop_signal_stop(&g_loop, S->h);
+    if (S->live == 0U) {
+        FUZZ_CHECK_EQ(err, SLOOP_ESTALE);
+        return;
+    }
+    /* stopped even when the OS refuses to restore the signal */
+    FUZZ_CHECK((err == SLOOP_OK) || ((err == SLOOP_ESYS) && lf_injected()));
+    S->live = 0U;
+    g.sig_owed[S->signo] = 0U; /* no longer promised */
+}
+
+static void lf_wake(void)
+{
+    sloop_err err = sloop_wake(&g_loop);
+    if (g.wk_started == 0U) {
+        FUZZ_CHECK_EQ(err, SLOOP_ESTATE);
+        return;
+    }
+    FUZZ_CHECK((err == SLOOP_OK) || ((err == SLOOP_ESYS) && lf_injected()));
+    if (err == SLOOP_OK) {
+        g.wk_ok++;
+        if (g.wk_owed == 0U) {
+            g.wk_owed = 1U;
+            g.wk_owed_iters = 0U;
+        }
+    }
+}
+
+static void cb_wake(sloop_loop *loop, void *user);
+
+static void lf_wake_start(void)
+{
+    sloop_err err = sloop_wake_start(&g_loop, cb_wake, &g.wk_started);
+    if (g.wk_started != 0U) {
+        FUZZ_CHECK_EQ(err, SLOOP_OK); /* only changes the callback */
+        return;
+    }
+    FUZZ_CHECK((err == SLOOP_OK) || (err == SLOOP_ESYS));
+    if (err == SLOOP_OK) {
+        g.wk_started = 1U;
+        g.wk_owed = 0U;
+    }
+}
+
+static void lf_wake_stop(void)
+{
+    sloop_err err = sloop_wake_stop(&g_loop);
+    FUZZ_CHECK_EQ(err, (g.wk_started != 0U) ? SLOOP_OK : SLOOP_ESTATE);
+    g.wk_started = 0U;
+    g.wk_owed = 0U;
+    FUZZ_CHECK_EQ(sloop_wake(&g_loop), SLOOP_ESTATE);
+}
+
+static void cb_signal(sloop_loop *loop, sloop_signal sig, int signo, void *user)
+{
+    lf_sig *S = (lf_sig *)user;
+    sloop_conn c;
+    g.callbacks++;
+    if (g_debug) {
+        fprintf(stderr, "  on_signal %d\n", signo);
+    }
+    FUZZ_CHECK(loop == &g_loop);
+    FUZZ_CHECK((S >= &g.sigs[0]) && (S < &g.sigs[LF_SIGS]));
+    FUZZ_CHECK(S->live != 0U); /* a stopped watcher was called */
+    FUZZ_CHECK((S->h.id == sig.id) && (S->h.gen == sig.gen));
+    FUZZ_CHECK_EQ(S->signo, signo);
+    g.sig_cbs[signo]++;
+    FUZZ_CHECK(g.sig_cbs[signo] <= g.sig_raised[signo]); /* never more calls than arrivals */
+    g.sig_owed[signo] = 0U;
+    switch (g.sig_react & 7U) {
+    case 1U:
+        lf_sig_stop((uint32_t)(S - &g.sigs[0]));
+        break;
+    case 2U: /* another signal arrives during the dispatch */
+        lf_raise(g_signos[((uint32_t)signo + g.sig_cbs[signo]) % 5U]);
+        break;
+    case 3U:
+        lf_wake();
+        break;
+    case 4U:
+        if (lf_pick_conn((uint8_t)g.sig_cbs[signo], &c)) {
+            lf_expect(c, 1U + (g.sig_cbs[signo] % 9U));
+        }
+        break;
+    case 5U:
+        lf_sig_start((uint32_t)(S - &g.sigs[0]) + 1U, g_signos[g.sig_cbs[signo] % 8U]);
+        break;
+    case 6U:
+        FUZZ_CHECK_EQ(sloop_fork_reinit(loop), SLOOP_ESTATE);
+        FUZZ_CHECK_EQ(sloop_run_once(loop, 0), SLOOP_ESTATE);
+        break;
+    case 7U: /* the same signal again: a new arrival, a new call */
+        if (g.cb_repeats < LF_CB_REPEATS) {
+            g.cb_repeats++;
+            lf_raise(signo);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void cb_wake(sloop_loop *loop, void *user)
+{
+    g.callbacks++;
+    if (g_debug) {
+        fprintf(stderr, "  on_wake\n");
+    }
+    FUZZ_CHECK(loop == &g_loop);
+    FUZZ_CHECK(user == &g.wk_started);
+    FUZZ_CHECK(g.wk_started != 0U);
+    g.wk_cbs++;
+    g.wk_cbs_iter++;
+    if (!lf_injected()) {
+        /* never more calls than wakes (a failed drain may call without one) */
+        FUZZ_CHECK(g.wk_cbs <= g.wk_ok);
+    }
+    g.wk_owed = 0U;
+    switch (g.wake_react & 3U) {
+    case 1U:
+        if (g.cb_repeats < LF_CB_REPEATS) {
+            g.cb_repeats++;
+            lf_wake(); /* the flag is already clear: a new on_wake follows */
+        }
+        break;
+    case 2U:
+        lf_wake_stop();
+        break;
+    case 3U:
+        lf_raise(g_signos[g.wk_cbs % 5U]);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Called after every iteration: what was promised comes within a few. */
+static void lf_check_live(void)
+{
+    uint32_t s;
+    bool owed = false;
+    if (lf_injected() || (g.any_behind != 0U)) {
+        return; /* a failed read or drain may delay it */
+    }
+    if (g.wk_owed != 0U) {
+        g.wk_owed_iters++;
+        FUZZ_CHECK(g.wk_owed_iters <= LF_LIVE_ITERS); /* a wake was lost */
+    }
+    for (s = 1U; s <= 64U; s++) {
+        owed = owed || (g.sig_owed[s] != 0U);
+    }
+    if (owed) {
+        g.sig_owed_iters++;
+        FUZZ_CHECK(g.sig_owed_iters <= LF_LIVE_ITERS); /* a watched signal was lost */
+    }
+}
+
+static void lf_fork(void)
+{
+    sloop_err err = sloop_fork_reinit(&g_loop);
+    if (g_debug) {
+        fprintf(stderr, "  fork_reinit: %d\n", (int)err);
+    }
+    if (err != SLOOP_OK) {
+        /* a new channel could not be opened: an injected fault or the fd limit */
+        FUZZ_CHECK_EQ(err, SLOOP_ESYS);
+        g.broken = 1U;
+        return;
+    }
+    /* The child's own wake-up channel: a wake the "parent" made before the fork
+     * is not the child's (wake.c). Pending signals are the process's and stay. */
+    g.wk_owed = 0U;
 }
 
 static void cb_timer(sloop_loop *loop, sloop_timer t, void *user)
@@ -1188,6 +1632,9 @@ static void lf_after_iteration(bool iterated)
             }
         }
     }
+    if (iterated) {
+        lf_check_live();
+    }
     lf_take_remotes();
 }
 
@@ -1236,8 +1683,10 @@ static void lf_iterate(int32_t timeout)
     uint32_t cbs = g.callbacks;
     sloop_err err;
     g.zero_arm = 0U;
+    g.wk_cbs_iter = 0U;
     err = sloop_run_once(&g_loop, timeout);
     lf_check_err(err);
+    FUZZ_CHECK(g.wk_cbs_iter <= 1U); /* wakes coalesce: one drain, one on_wake */
     FUZZ_CHECK(g_fp.total - calls <= (uint64_t)LF_ITER_CALLS + (4U * (uint64_t)(g.callbacks - cbs)));
     lf_after_iteration(true);
 }
@@ -1785,6 +2234,95 @@ static void lf_behind(uint8_t sel)
     FUZZ_CHECK_EQ(p->reason, SLOOP_CLOSE_BAD_FD);
 }
 
+/* The operations added with expect, on_frame_error, signals, wake-ups and fork. */
+static void lf_op_new(uint8_t op, uint8_t a)
+{
+    fuzz_in *in = &g.in;
+    sloop_conn c;
+    lf_pair *p;
+    uint8_t b;
+    switch (op % 8U) {
+    case 0U: { /* EXPECT: n invalid, small, at the maximum, or from the input */
+        static const uint32_t xn[8] = { 0U, 1U, 3U, 16U, SLOOP_MAX_FRAME, SLOOP_MAX_FRAME + 1U, 0U, 0U };
+        uint32_t n;
+        b = fuzz_u8(in);
+        n = ((b & 7U) >= 6U) ? (uint32_t)(b >> 3) : xn[b & 7U];
+        if (lf_pick_conn(a, &c)) {
+            lf_expect(c, n);
+        }
+        break;
+    }
+    case 1U: /* MODES: on_frame_error in options A/B, what it does, expects from on_frame */
+        g.opts[0].on_frame_error = ((a & 1U) != 0U) ? cb_frame_error : NULL;
+        g.opts[1].on_frame_error = ((a & 2U) != 0U) ? cb_frame_error : NULL;
+        g.fe_react = (uint8_t)((a >> 2) & 3U);
+        g.fx_mode = (uint8_t)(a >> 4);
+        break;
+    case 2U: { /* BODY: the peer writes (part of) an expected body */
+        uint32_t n;
+        b = fuzz_u8(in);
+        if ((p = lf_peer(a)) == NULL) {
+            break;
+        }
+        switch (b >> 6) {
+        case 0U: n = p->exp_pending; break;
+        case 1U: n = (p->exp_pending > 0U) ? p->exp_pending - 1U : 0U; break;
+        case 2U: n = 1U; break;
+        default: n = (uint32_t)b & 63U; break;
+        }
+        lf_fill(g_scratch, n, (uint32_t)b + 17U);
+        lf_peer_write(p, g_scratch, n);
+        break;
+    }
+    case 3U: /* SIGNAL watchers */
+        b = fuzz_u8(in);
+        if ((a & 1U) == 0U) {
+            lf_sig_start((uint32_t)a >> 1, g_signos[b % 8U]);
+        } else if ((a & 2U) == 0U) {
+            lf_sig_stop((uint32_t)a >> 2);
+        } else {
+            sloop_signal forged = { (uint32_t)b % 8U, (uint32_t)a >> 2 };
+            bool real = false;
+            uint32_t i;
+            for (i = 0U; i < LF_SIGS; i++) {
+                real = real || ((g.sigs[i].live != 0U) && (g.sigs[i].h.id == forged.id) &&
+                                (g.sigs[i].h.gen == forged.gen));
+            }
+            if (!real) {
+                FUZZ_CHECK_EQ(sloop_signal_stop(&g_loop, forged), SLOOP_ESTALE);
+            }
+        }
+        break;
+    case 4U: { /* RAISE: one signal, one to three times */
+        uint32_t k;
+        for (k = 0U; k <= ((uint32_t)a >> 3) % 3U; k++) {
+            lf_raise(g_signos[a % 8U]);
+        }
+        break;
+    }
+    case 5U: /* WAKE */
+        switch (a % 4U) {
+        case 0U: lf_wake_start(); break;
+        case 1U: lf_wake_stop(); break;
+        default: {
+            uint32_t k;
+            for (k = 0U; k <= ((uint32_t)a >> 2) % 4U; k++) {
+                lf_wake();
+            }
+            break;
+        }
+        }
+        break;
+    case 6U:
+        lf_fork();
+        break;
+    default: /* REACT: what signal and wake callbacks do */
+        g.sig_react = (uint8_t)(a & 7U);
+        g.wake_react = (uint8_t)((a >> 3) & 3U);
+        break;
+    }
+}
+
 static void lf_op(void)
 {
     fuzz_in *in = &g.in;
@@ -1797,6 +2335,10 @@ static void lf_op(void)
     uint8_t b;
     uint8_t c;
     lf_pair *p;
+    if (op >= LF_NEW_OPS) {
+        lf_op_new((uint8_t)(op - LF_NEW_OPS), a);
+        return;
+    }
     switch (op % 24U) {
     case 0U:
         lf_peer_connect(a);
@@ -1931,16 +2473,38 @@ typedef struct lf_ev {
 
 static lf_ev g_ev[LF_LOG + 2U];
 
-/* Frames of s[0 .. n) one byte at a time, up to and including the first error. */
-static uint32_t lf_ref_decode(const sloop_frame_config *cfg, const uint8_t *s, uint32_t n)
+/* Frames of what p's peer wrote, s[0 .. n), one byte at a time, up to and
+ * including the first error. An expect (p->exp_at, p->exp_n) makes frame number
+ * exp_at the next exp_n bytes, whatever the mode. g_ref_boundary: the decoding
+ * ended between frames. */
+static uint32_t lf_ref_decode(const lf_pair *p, uint32_t n)
 {
+    const sloop_frame_config *cfg = &p->fr;
+    const uint8_t *s = p->ptx;
     uint32_t nev = 0U;
     uint32_t start = 0U;
     uint32_t hdr_have = 0U;
     uint64_t hdr = 0U;
+    uint32_t xi = 0U;
     uint32_t i;
+    g_ref_boundary = false;
     for (i = 0U; i < n; i++) {
         uint32_t end = i + 1U;
+        if ((start == i) && (xi < p->nexp) && (p->exp_at[xi] == nev)) {
+            /* an expected frame starts here */
+            uint32_t len = p->exp_n[xi];
+            xi++;
+            if (n - i < len) {
+                return nev; /* not all of it yet */
+            }
+            g_ev[nev].err = 0U;
+            g_ev[nev].off = i;
+            g_ev[nev].len = len;
+            nev++;
+            i += len - 1U;
+            start = i + 1U;
+            continue;
+        }
         if (cfg->mode == SLOOP_FRAME_LENGTH) {
             if (hdr_have < cfg->header_size) {
                 hdr = (hdr * 256U) + s[i];
@@ -1994,6 +2558,7 @@ static uint32_t lf_ref_decode(const sloop_frame_config *cfg, const uint8_t *s, u
             }
         }
     }
+    g_ref_boundary = (start == n);
     return nev;
 }
 
@@ -2004,12 +2569,14 @@ static void lf_check_rx(const lf_pair *p)
     uint32_t nf = 0U;
     uint32_t total = 0U;
     uint32_t nev = 0U;
-    if ((p->ptx_over != 0U) || (p->rx_over != 0U)) {
+    /* the framing error, also when on_frame_error's graceful close ended otherwise */
+    uint8_t ferr = (p->fe_reason != 0U) ? p->fe_reason : p->reason;
+    if ((p->ptx_over != 0U) || (p->rx_over != 0U) || (p->exp_over != 0U)) {
         return;
     }
     FUZZ_CHECK(consumed <= p->ptx_len);
     if (p->fr.mode != SLOOP_FRAME_RAW) {
-        nev = lf_ref_decode(&p->fr, p->ptx, consumed);
+        nev = lf_ref_decode(p, consumed);
     }
     while (pos < p->rx_len) {
         uint32_t len;
@@ -2042,10 +2609,9 @@ static void lf_check_rx(const lf_pair *p)
             FUZZ_CHECK((nev == 0U) || (g_ev[nev - 1U].err == 0U));
         }
     }
-    if ((p->reason == (uint8_t)SLOOP_CLOSE_FRAME_TOO_BIG) ||
-        (p->reason == (uint8_t)SLOOP_CLOSE_FRAME_TOO_LONG)) {
+    if ((ferr == (uint8_t)SLOOP_CLOSE_FRAME_TOO_BIG) || (ferr == (uint8_t)SLOOP_CLOSE_FRAME_TOO_LONG)) {
         FUZZ_CHECK(nf < nev);
-        FUZZ_CHECK_EQ(g_ev[nf].err, (p->reason == (uint8_t)SLOOP_CLOSE_FRAME_TOO_BIG)
+        FUZZ_CHECK_EQ(g_ev[nf].err, (ferr == (uint8_t)SLOOP_CLOSE_FRAME_TOO_BIG)
                                         ? SLOOP_FRAME_TOO_BIG
                                         : SLOOP_FRAME_TOO_LONG);
     }
@@ -2062,6 +2628,11 @@ static void lf_check_tx(const lf_pair *p)
     FUZZ_CHECK(memcmp(p->prx, p->tx, p->prx_len) == 0);
     if ((p->reason == (uint8_t)SLOOP_CLOSE_LOCAL) || (p->reason == (uint8_t)SLOOP_CLOSE_PEER)) {
         FUZZ_CHECK_EQ(p->prx_len, p->tx_len); /* closed as flushed: all of it arrived */
+    }
+    if ((p->fe_reason != 0U) && (p->reason == p->fe_reason) && (p->fe_abort == 0U) &&
+        (p->abort_req == 0U)) {
+        /* the graceful close after on_frame_error flushed its reply */
+        FUZZ_CHECK_EQ(p->prx_len, p->tx_len);
     }
 }
 
@@ -2113,6 +2684,16 @@ static void lf_check_final(void)
     }
     FUZZ_CHECK_EQ(sum, g.on_close);
     FUZZ_CHECK_EQ(k->timers_fired, g.timer_calls);
+    FUZZ_CHECK_EQ(k->wakes, g.wk_cbs);
+    {
+        uint64_t sigs = 0U;
+        for (i = 1U; i <= 64U; i++) {
+            sigs += g.sig_cbs[i];
+        }
+        FUZZ_CHECK_EQ(k->signals, sigs);
+        FUZZ_CHECK_EQ(st->signals_raised, g.sig_raised[1] + g.sig_raised[2] + g.sig_raised[10] +
+                                              g.sig_raised[12] + g.sig_raised[15] + g.sig_raised[64]);
+    }
     FUZZ_CHECK_EQ(k->bytes_in + g.app_recv, g_fp.bytes_recv);
     FUZZ_CHECK_EQ(k->bytes_out, g_fp.bytes_sent);
     FUZZ_CHECK_EQ(st->bytes_to_loop, g_fp.bytes_recv);
@@ -2143,6 +2724,18 @@ static void lf_finish(bool graceful)
     for (i = 0U; graceful && (i < 40U) && (sloop_slots_open_count(&g_loop.conn_slots) > 0U); i++) {
         lf_drain_all();
         lf_iterate(100);
+    }
+    /* What was promised and not yet served comes now (lf_check_live bounds it). */
+    for (i = 0U; (g.broken == 0U) && (i < LF_LIVE_ITERS + 2U); i++) {
+        uint32_t s;
+        bool owed = (g.wk_owed != 0U);
+        for (s = 1U; s <= 64U; s++) {
+            owed = owed || (g.sig_owed[s] != 0U);
+        }
+        if (!owed) {
+            break;
+        }
+        lf_iterate(0);
     }
     g.in_final_close = 1U;
     FUZZ_CHECK_EQ(sloop_close(&g_loop), SLOOP_OK);
@@ -2222,9 +2815,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             lf_listen((uint8_t)i, 1U);
         }
     }
-    for (ops = 0U; (ops < LF_MAX_OPS) && (fuzz_left(&g.in) > 0U); ops++) {
+    for (ops = 0U; (ops < LF_MAX_OPS) && (fuzz_left(&g.in) > 0U) && (g.broken == 0U); ops++) {
         lf_op();
     }
-    lf_finish((h[0] & 4U) != 0U);
+    lf_finish(((h[0] & 4U) != 0U) && (g.broken == 0U));
     return 0;
 }
