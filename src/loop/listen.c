@@ -62,7 +62,7 @@ void sloop__listeners_update(sloop_loop *loop)
     want = (loop->accept_paused == 0U) ? SLOOP_READABLE : 0U;
     /* Runs twice per iteration: a loop without listeners skips the table walk. */
     listening = (sloop_slots_open_count(&loop->listener_slots) > 0U);
-    for (i = 0U; (i < SLOOP_MAX_LISTENERS) && listening; i++) {
+    for (i = 0U; (i < SLOOP__NONZERO(SLOOP_MAX_LISTENERS)) && listening; i++) {
         sloop__listener *l = &loop->listeners[i];
         if (l->reg.added != 0U) {
             sloop__backend_set_want(loop, &l->reg, want);
@@ -218,7 +218,7 @@ sloop_err sloop_listener_close(sloop_loop *loop, sloop_listener l)
 void sloop__listeners_close_all(sloop_loop *loop)
 {
     uint32_t i;
-    for (i = 0U; i < SLOOP_MAX_LISTENERS; i++) {
+    for (i = 0U; i < SLOOP__NONZERO(SLOOP_MAX_LISTENERS); i++) {
         listener_close_index(loop, i);
     }
 }

@@ -228,7 +228,7 @@ static bool loop_has_carried_work(const sloop_loop *loop)
     uint32_t i;
     bool any = (loop->pending_count > 0U);
     bool listening = (sloop_slots_open_count(&loop->listener_slots) > 0U);
-    for (i = 0U; (i < SLOOP_MAX_LISTENERS) && !any && listening; i++) {
+    for (i = 0U; (i < SLOOP__NONZERO(SLOOP_MAX_LISTENERS)) && !any && listening; i++) {
         any = (loop->listeners[i].reg.added != 0U) && (loop->listeners[i].accept_pending != 0U);
     }
     return any || (loop->read_pending_count > 0U);
@@ -237,7 +237,7 @@ static bool loop_has_carried_work(const sloop_loop *loop)
 static void loop_run_carried_work(sloop_loop *loop)
 {
     uint32_t i;
-    for (i = 0U; i < SLOOP_MAX_LISTENERS; i++) {
+    for (i = 0U; i < SLOOP__NONZERO(SLOOP_MAX_LISTENERS); i++) {
         if ((loop->listeners[i].reg.added != 0U) && (loop->listeners[i].accept_pending != 0U)) {
             loop->listeners[i].accept_pending = 0U;
             sloop__listener_event(loop, i);

@@ -30,7 +30,8 @@ sloop_err sloop_timer_start(sloop_loop *loop, uint32_t delay_ms, uint32_t period
         (delay_ms > SLOOP_TICK_MAX_DELAY) || (period_ms > SLOOP_TICK_MAX_DELAY)) {
         return SLOOP_EINVAL;
     }
-    if ((loop->user_timers >= SLOOP_MAX_TIMERS) || !sloop_timerq_alloc(&loop->timers, &ref)) {
+    /* + 1U: no always-true comparison (-Wtype-limits) when SLOOP_MAX_TIMERS is 0 */
+    if ((loop->user_timers + 1U > SLOOP_MAX_TIMERS) || !sloop_timerq_alloc(&loop->timers, &ref)) {
         return SLOOP_ELIMIT;
     }
     loop->user_timers++;

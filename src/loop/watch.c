@@ -111,7 +111,7 @@ void sloop__watch_event(sloop_loop *loop, uint32_t index, uint32_t flags)
 void sloop__watches_stop_all(sloop_loop *loop)
 {
     uint32_t i;
-    for (i = 0U; i < SLOOP_MAX_WATCHERS; i++) {
+    for (i = 0U; i < SLOOP__NONZERO(SLOOP_MAX_WATCHERS); i++) {
         watch_stop_index(loop, i);
     }
 }
