@@ -2602,7 +2602,10 @@ static void lf_check_rx(const lf_pair *p)
     if (p->reason == (uint8_t)SLOOP_CLOSE_PEER) {
         /* The loop read to the end of the stream: every complete frame came. */
         FUZZ_CHECK_EQ(consumed, p->ptx_len);
-        if (p->fr.mode == SLOOP_FRAME_RAW) {
+        if ((p->fr.mode == SLOOP_FRAME_RAW) && (p->exp_pending != 0U)) {
+            /* all but the start of an expected frame the peer never finished */
+            FUZZ_CHECK(consumed - total < p->exp_pending);
+        } else if (p->fr.mode == SLOOP_FRAME_RAW) {
             FUZZ_CHECK_EQ(total, consumed);
         } else {
             FUZZ_CHECK_EQ(nf, nev);
@@ -2702,6 +2705,12 @@ static void lf_check_final(void)
     FUZZ_CHECK(g_fp.accepts_ok >= k->accepts);
     FUZZ_CHECK(g_fp.accepts_ok - k->accepts <= k->accept_errors);
     /* descriptors */
+    if (g_debug) {
+        for (i = 0U; i < sloop_sim_fds_handed_out(&g_sim); i++) {
+            fprintf(stderr, "  sim fd %u: kind %u open %u closes %u\n", i + (uint32_t)SLOOP_SIM_FD_BASE,
+                    g_sim.fds[i].kind, g_sim.fds[i].open, (unsigned)g_sim.fds[i].closes);
+        }
+    }
     FUZZ_CHECK(fp_fds_all_closed_once(&g_fp));
     FUZZ_CHECK(sloop_sim_all_closed_once(&g_sim));
     FUZZ_CHECK_EQ(st->hangs, 0U);

@@ -144,7 +144,9 @@ typedef struct sloop_sys {
     /* Changes the watched set from old_mask to new_mask (bit n-1: signal n,
      * n = 1..64). Signals added are blocked in the calling thread (Linux) or
      * get the self-pipe handler; signals removed are unblocked or get SIG_DFL
-     * back. new_mask == 0 also releases what the channel holds besides fd. */
+     * back. new_mask == 0 also releases what the channel holds besides fd.
+     * fd is SLOOP_FD_INVALID when a failed sloop_fork_reinit lost the channel:
+     * restore the removed signals anyway and return SLOOP_SYS_EBADF. */
     int (*signal_set)(void *ctx, sloop_fd fd, uint64_t old_mask, uint64_t new_mask);
     /* ORs into *delivered the bit of every signal read from the channel (a
      * bounded amount per call): OK when any was read, EAGAIN when none was. */

@@ -836,6 +836,12 @@ static int sim_signal_set(void *ctx, sloop_fd fd, uint64_t old_mask, uint64_t ne
     sloop_sim *sim = sim_of(ctx);
     sloop_sim_fdent *e;
     sim->stats.calls[SLOOP_SIM_FN_SIGNAL_SET]++;
+    if (fd == SLOOP_FD_INVALID) {
+        /* No channel (lost by a failed sloop_fork_reinit): the loop still calls,
+         * so that removed signals get their default action back (posix.c). It
+         * names no descriptor, so it is not a bad use of one. */
+        return SLOOP_SYS_EBADF;
+    }
     e = sim_chan_use(sim, fd, SIM_FD_SIGNAL);
     if (e == NULL) {
         return SLOOP_SYS_EBADF;
