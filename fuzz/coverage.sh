@@ -97,7 +97,11 @@ if want fuzz; then
   done
 fi
 
-filters=(-r . --filter 'src/' --exclude 'src/sys/win32\.c')
+# The second build of test_sigwake (make itest: the pipe channels of posix.c, -DSLOOP_WAKE_PIPE
+# -DSLOOP_SIGNAL_PIPE) defines posix_signal_set & co. at other lines, which gcovr 5.2 cannot
+# merge (an assertion on function line numbers): it is left out, so posix.c is measured in
+# its signalfd/eventfd variant; wake.c and signal.c lose only a repeat of the same runs.
+filters=(-r . --filter 'src/' --exclude 'src/sys/win32\.c' --exclude-directories "$B/itest-pipes")
 echo "coverage of src/ (${COVERAGE_FROM:-all}), gcc --coverage -O0; src/sys/win32.c is not compiled on Linux and not counted:"
 gcovr "${filters[@]}" --branches "$B" | sed -n '/^File/,$p'
 gcovr "${filters[@]}" --print-summary "$B" | grep -E '^(lines|branches):' | sed 's/^/src\/      /'

@@ -442,6 +442,9 @@ static sloop_err lf_send(sloop_conn h, const uint8_t *data, uint32_t len)
     bool repr = true;
     sloop_err qe = sloop_conn_tx_queued(&g_loop, h, &q, &sp);
     sloop_err err = sloop_send(&g_loop, h, data, len);
+    if (g_debug) {
+        fprintf(stderr, "  send %u/%u len %u (queued %u): %d\n", h.id, h.gen, len, q, (int)err);
+    }
     if (p == NULL) {
         FUZZ_CHECK_EQ(err, SLOOP_ESTALE);
         FUZZ_CHECK_EQ(qe, SLOOP_ESTALE);
@@ -907,6 +910,9 @@ static void cb_close(sloop_loop *loop, sloop_conn c, sloop_close_reason reason, 
 {
     lf_pair *p = lf_live(c);
     uint32_t q = 0U;
+    if (g_debug) {
+        fprintf(stderr, "  on_close %u/%u %s\n", c.id, c.gen, sloop_close_reason_name(reason));
+    }
     g.callbacks++;
     FUZZ_CHECK(loop == &g_loop);
     FUZZ_CHECK(p != NULL); /* on_close for a handle never given to the application */
@@ -2012,7 +2018,10 @@ static bool lf_from_index(const fp_call *call, void *user)
 
 static void lf_fault(uint8_t fsel, uint8_t k, uint8_t a, uint8_t b)
 {
-    fp_fn fn = (fp_fn)((uint32_t)fsel % 10U); /* FP_NOW .. FP_POLL: the sim has no epoll */
+    /* FP_NOW .. FP_POLL (the sim has no epoll), and from 200 on the wake-up and signal
+     * channels' functions (FP_WAKE_OPEN .. FP_SIGNAL_READ) */
+    fp_fn fn = (fsel < 200U) ? (fp_fn)((uint32_t)fsel % 10U)
+                             : (fp_fn)((uint32_t)FP_WAKE_OPEN + ((uint32_t)fsel % 6U));
     uint64_t at = g_fp.calls[fn] + ((uint64_t)k % 16U);
     int errs[16];
     uint32_t nerr = fp_errors_for(fn, errs, 16U);
@@ -2740,6 +2749,10 @@ static void lf_finish(bool graceful)
         bool owed = (g.wk_owed != 0U);
         for (s = 1U; s <= 64U; s++) {
             owed = owed || (g.sig_owed[s] != 0U);
+        }
+        if (g_debug) {
+            fprintf(stderr, "  owed at the end: wake %u (iterations %u), signals %d\n", g.wk_owed,
+                    g.wk_owed_iters, (int)owed);
         }
         if (!owed) {
             break;
