@@ -1,11 +1,327 @@
 /*
  * timer.c - binary min-heap of timer ids with a position index per timer.
  *
- * Each armed timer knows its heap position, so cancel and reschedule remove an
- * arbitrary element in O(log n) without searching. Sifting is iterative (no
- * recursion) and each loop moves strictly up or strictly down the heap.
+ * heap is a permutation of all ids: the armed ones in heap[0 .. count) in heap
+ * order, the others after them. Each timer knows its position, so cancel and
+ * reschedule remove an arbitrary element in O(log n) without searching. Every
+ * change of the array is a swap of two positions, so the array stays a
+ * permutation at every step. Sifting is iterative (no recursion) and each loop
+ * moves strictly up or strictly down the heap.
  */
 #include "timer.h"
+
+/*
+ * Proof model of the heap internals (see the ACSL model in timer.h). Within one
+ * operation every deadline handled lies in [base, base + 2^31) for a ghost base
+ * (timer_in_window); there the C comparison is "smaller key" and keys are
+ * integers, so the heap order is stated on keys (timer_keyed), where it is
+ * transitive. A sift moves one timer, the moving one, at position h; the heap
+ * order then holds on every edge but those at h, plus the bridge: the children
+ * of h are not below the parent of h.
+ */
+/*@
+  logic integer timer_key{L}(sloop_timer_entry *t, integer base, integer x) =
+    timer_key_of(t[x].deadline, t[x].seq, base);
+
+  predicate timer_win{L}(sloop_timer_entry *t, integer base, integer x) =
+    timer_off(t[x].deadline, base) < 2147483648;
+
+  // Every armed deadline lies in the window at base.
+  predicate timer_in_window{L}(sloop_timer_entry *t, integer count, integer cap,
+                               integer base) =
+    \forall integer x; 0 <= x < cap && t[x].heap_pos < count ==> timer_win(t, base, x);
+
+  predicate timer_arrays{L}(sloop_timer_entry *t, uint32_t *heap, integer cap) =
+    \valid(t + (0 .. cap - 1)) && \valid(heap + (0 .. cap - 1)) &&
+    \separated(t + (0 .. cap - 1), heap + (0 .. cap - 1));
+
+  predicate timer_keyed{L}(sloop_timer_entry *t, uint32_t *heap, integer count, integer base) =
+    \forall integer j, c; 0 <= j && timer_child(c, j) && c < count ==>
+      timer_key(t, base, heap[j]) <= timer_key(t, base, heap[c]);
+
+  // Every edge but the one into h (sifting up).
+  predicate timer_keyed_but_child{L}(sloop_timer_entry *t, uint32_t *heap, integer count,
+                                     integer base, integer h) =
+    \forall integer j, c; 0 <= j && timer_child(c, j) && c < count && c != h ==>
+      timer_key(t, base, heap[j]) <= timer_key(t, base, heap[c]);
+
+  // Every edge but those out of h (sifting down).
+  predicate timer_keyed_but_parent{L}(sloop_timer_entry *t, uint32_t *heap, integer count,
+                                      integer base, integer h) =
+    \forall integer j, c; 0 <= j && timer_child(c, j) && c < count && j != h ==>
+      timer_key(t, base, heap[j]) <= timer_key(t, base, heap[c]);
+
+  predicate timer_bridge{L}(sloop_timer_entry *t, uint32_t *heap, integer count,
+                            integer base, integer h) =
+    \forall integer g, c; 0 <= g && timer_child(h, g) && timer_child(c, h) && c < count ==>
+      timer_key(t, base, heap[g]) <= timer_key(t, base, heap[c]);
+
+  // Which ids are armed (heap_pos < count) is the same in L1 and L2.
+  predicate timer_same_armed{L1, L2}(sloop_timer_entry *t, integer count, integer cap) =
+    \forall integer x; 0 <= x < cap ==>
+      (\at(t[x].heap_pos, L1) < count <==> \at(t[x].heap_pos, L2) < count);
+*/
+
+/* ---- Ghost lemmas: each turns one form of the heap facts into another. ---- */
+
+/*@ ghost
+  /@ requires count <= cap && timer_perm(t, heap, cap);
+     requires timer_in_window(t, count, cap, base);
+     requires timer_heap_ordered(t, heap, count);
+     assigns \nothing;
+     ensures timer_keyed(t, heap, count, base); @/
+  static void timer_keyed_of_ordered(sloop_timer_entry *t, uint32_t *heap, uint32_t count,
+                                     uint32_t cap, uint32_t base)
+  {
+  }
+
+  /@ requires 0 < count <= cap && timer_perm(t, heap, cap);
+     requires timer_top_least(t, heap, count);
+     assigns \nothing;
+     ensures timer_in_window(t, count, cap, t[heap[0]].deadline); @/
+  static void timer_window_of_top(sloop_timer_entry *t, uint32_t *heap, uint32_t count,
+                                  uint32_t cap)
+  {
+  }
+
+  /@ requires count <= cap && timer_perm(t, heap, cap);
+     requires timer_in_window(t, count, cap, base);
+     requires timer_keyed(t, heap, count, base);
+     assigns \nothing;
+     ensures timer_heap_ordered(t, heap, count);
+     ensures timer_top_least(t, heap, count); @/
+  static void timer_ordered_of_keyed(sloop_timer_entry *t, uint32_t *heap, uint32_t count,
+                                     uint32_t cap, uint32_t base)
+  {
+      uint32_t i;
+      /@ loop invariant 0 <= i <= count;
+         loop invariant \forall integer k; 0 <= k < i ==>
+           timer_key(t, base, heap[0]) <= timer_key(t, base, heap[k]);
+         loop assigns i;
+         loop variant count - i; @/
+      for (i = 0U; i < count; i++) {
+          /@ assert i > 0 ==> timer_child(i, (i - 1) / 2) && (i - 1) / 2 < i; @/
+      }
+  }
+*/
+
+/* Heap order: earlier deadline first, then earlier start. */
+/*@
+  requires \valid_read(t + (0 .. cap - 1)) && a < cap && b < cap;
+  requires timer_win(t, base, a) && timer_win(t, base, b);
+  assigns \nothing;
+  ensures \result <==> timer_key(t, base, a) < timer_key(t, base, b);
+*/
+static bool timer_less(const sloop_timer_entry *t, uint32_t a, uint32_t b)
+    /*@ ghost (uint32_t cap, uint32_t base) */
+{
+    const sloop_timer_entry *ta = &t[a];
+    const sloop_timer_entry *tb = &t[b];
+    bool less;
+    if (ta->deadline == tb->deadline) {
+        less = ta->seq < tb->seq;
+    } else {
+        less = sloop_tick_before(ta->deadline, tb->deadline);
+    }
+    return less;
+}
+
+/* Exchanges the ids at positions a and b, keeping heap_pos their inverse. */
+/*@
+  requires timer_arrays(t, heap, cap) && a < cap && b < cap;
+  requires timer_perm(t, heap, cap);
+  assigns heap[a], heap[b], t[heap[a]].heap_pos, t[heap[b]].heap_pos;
+  ensures perm: timer_perm(t, heap, cap);
+  ensures swapped: heap[a] == \old(heap[b]) && heap[b] == \old(heap[a]);
+  ensures kept: \forall integer x; 0 <= x < cap ==>
+    t[x].deadline == \old(t[x].deadline) && t[x].seq == \old(t[x].seq);
+  ensures keys: \forall integer x; 0 <= x < cap ==>
+    timer_key(t, base, x) == \old(timer_key(t, base, x));
+  ensures moved_keys: timer_key(t, base, heap[a]) == \old(timer_key(t, base, heap[b])) &&
+    timer_key(t, base, heap[b]) == \old(timer_key(t, base, heap[a]));
+  ensures other_keys: \forall integer i; 0 <= i < cap && i != a && i != b ==>
+    timer_key(t, base, heap[i]) == \old(timer_key(t, base, heap[i]));
+  ensures armed: a < count && b < count ==> timer_same_armed{Pre, Post}(t, count, cap);
+  ensures window: a < count && b < count && \old(timer_in_window(t, count, cap, base)) ==>
+    timer_in_window(t, count, cap, base);
+*/
+static void heap_swap(sloop_timer_entry *t, uint32_t *heap, uint32_t a, uint32_t b)
+    /*@ ghost (uint32_t cap, uint32_t count, uint32_t base) */
+{
+    uint32_t x = heap[a];
+    uint32_t y = heap[b];
+    heap[a] = y;
+    t[y].heap_pos = a;
+    heap[b] = x;
+    t[x].heap_pos = b;
+    /*@ assert moved: heap[a] == y && heap[b] == x && t[x].heap_pos == b && t[y].heap_pos == a; */
+    /*@ assert other_positions: \forall integer i; 0 <= i < cap && i != a && i != b ==>
+          heap[i] == \at(heap[i], Pre); */
+    /*@ assert other_ids: \forall integer z; 0 <= z < cap && z != x && z != y ==>
+          t[z].heap_pos == \at(t[z].heap_pos, Pre); */
+    /*@ assert fields: \forall integer z; 0 <= z < cap ==>
+          t[z].deadline == \at(t[z].deadline, Pre) && t[z].seq == \at(t[z].seq, Pre); */
+}
+
+/* Moves the timer at pos up to its place. */
+/*@
+  requires timer_arrays(t, heap, cap) && pos < count <= cap;
+  requires timer_perm(t, heap, cap);
+  requires timer_in_window(t, count, cap, base);
+  requires timer_keyed_but_child(t, heap, count, base, pos);
+  requires timer_bridge(t, heap, count, base, pos);
+  assigns heap[0 .. count - 1], t[0 .. cap - 1].heap_pos;
+  ensures timer_perm(t, heap, cap);
+  ensures timer_in_window(t, count, cap, base);
+  ensures timer_keyed(t, heap, count, base);
+  ensures timer_same_armed{Pre, Post}(t, count, cap);
+*/
+static void heap_sift_up(sloop_timer_entry *t, uint32_t *heap, uint32_t pos)
+    /*@ ghost (uint32_t cap, uint32_t count, uint32_t base) */
+{
+    uint32_t p = pos;
+    /*@
+      loop invariant p <= pos;
+      loop invariant timer_perm(t, heap, cap);
+      loop invariant timer_in_window(t, count, cap, base);
+      loop invariant timer_keyed_but_child(t, heap, count, base, p);
+      loop invariant timer_bridge(t, heap, count, base, p);
+      loop invariant timer_same_armed{Pre, Here}(t, count, cap);
+      loop assigns p, heap[0 .. count - 1], t[0 .. cap - 1].heap_pos;
+      loop variant p;
+    */
+    while (p > 0U) {
+        uint32_t parent = (p - 1U) / 2U;
+        //@ assert timer_child(p, parent);
+        if (!timer_less(t, heap[p], heap[parent]) /*@ ghost (cap, base) */) {
+            break;
+        }
+        //@ assert less: timer_key(t, base, heap[p]) < timer_key(t, base, heap[parent]);
+        heap_swap(t, heap, p, parent) /*@ ghost (cap, count, base) */;
+        p = parent;
+    }
+}
+
+/* Moves the timer at pos down to its place. */
+/*@
+  requires timer_arrays(t, heap, cap) && pos < count <= cap;
+  requires timer_perm(t, heap, cap);
+  requires timer_in_window(t, count, cap, base);
+  requires timer_keyed_but_parent(t, heap, count, base, pos);
+  requires timer_bridge(t, heap, count, base, pos);
+  assigns heap[0 .. count - 1], t[0 .. cap - 1].heap_pos;
+  ensures timer_perm(t, heap, cap);
+  ensures timer_in_window(t, count, cap, base);
+  ensures timer_keyed(t, heap, count, base);
+  ensures timer_same_armed{Pre, Post}(t, count, cap);
+*/
+static void heap_sift_down(sloop_timer_entry *t, uint32_t *heap, uint32_t count, uint32_t pos)
+    /*@ ghost (uint32_t cap, uint32_t base) */
+{
+    uint32_t p = pos;
+    /*@
+      loop invariant pos <= p < count;
+      loop invariant timer_perm(t, heap, cap);
+      loop invariant timer_in_window(t, count, cap, base);
+      loop invariant timer_keyed_but_parent(t, heap, count, base, p);
+      loop invariant timer_bridge(t, heap, count, base, p);
+      loop invariant timer_same_armed{Pre, Here}(t, count, cap);
+      loop assigns p, heap[0 .. count - 1], t[0 .. cap - 1].heap_pos;
+      loop variant count - p;
+    */
+    while (p < (count / 2U)) { /* p has at least one child */
+        uint32_t child = (2U * p) + 1U;
+        if (((child + 1U) < count) &&
+            timer_less(t, heap[child + 1U], heap[child]) /*@ ghost (cap, base) */) {
+            child++;
+        }
+        /*@ assert least_child: timer_child(child, p) &&
+              \forall integer c; timer_child(c, p) && c < count ==>
+                timer_key(t, base, heap[child]) <= timer_key(t, base, heap[c]); */
+        if (!timer_less(t, heap[child], heap[p]) /*@ ghost (cap, base) */) {
+            break;
+        }
+        //@ assert less: timer_key(t, base, heap[child]) < timer_key(t, base, heap[p]);
+        heap_swap(t, heap, p, child) /*@ ghost (cap, count, base) */;
+        /*@ assert up_edge: \forall integer g; 0 <= g && timer_child(p, g) ==>
+              timer_key(t, base, heap[g]) <= timer_key(t, base, heap[p]); */
+        /*@ assert down_edges: \forall integer c; timer_child(c, p) && c < count ==>
+              timer_key(t, base, heap[p]) <= timer_key(t, base, heap[c]); */
+        /*@ assert next_bridge: \forall integer c; timer_child(c, child) && c < count ==>
+              timer_key(t, base, heap[p]) <= timer_key(t, base, heap[c]); */
+        p = child;
+    }
+}
+
+/* Arms id: swaps it to the first free position, then sifts it up. */
+/*@
+  requires timer_arrays(q->t, q->heap, q->ids.cap) && \valid(q);
+  requires \separated(q, q->t + (0 .. q->ids.cap - 1), q->heap + (0 .. q->ids.cap - 1));
+  requires q->count <= q->ids.cap && timer_perm(q->t, q->heap, q->ids.cap);
+  requires id < q->ids.cap && q->t[id].heap_pos >= q->count;
+  requires timer_in_window(q->t, q->count, q->ids.cap, base) && timer_win(q->t, base, id);
+  requires timer_keyed(q->t, q->heap, q->count, base);
+  assigns q->count, q->heap[0 .. q->ids.cap - 1], q->t[0 .. q->ids.cap - 1].heap_pos;
+  ensures q->count == \old(q->count) + 1;
+  ensures timer_perm(q->t, q->heap, q->ids.cap);
+  ensures timer_in_window(q->t, q->count, q->ids.cap, base);
+  ensures timer_keyed(q->t, q->heap, q->count, base);
+  ensures added: q->t[id].heap_pos < q->count;
+  ensures others: \forall integer y; 0 <= y < q->ids.cap && y != id ==>
+    (q->t[y].heap_pos < q->count <==> \old(q->t[y].heap_pos < q->count));
+*/
+static void heap_insert(sloop_timerq *q, uint32_t id) /*@ ghost (uint32_t base) */
+{
+    uint32_t pos = q->count; /* id's position is at or after it, so pos < cap */
+    heap_swap(q->t, q->heap, pos, q->t[id].heap_pos) /*@ ghost (q->ids.cap, q->count, base) */;
+    q->count++;
+    heap_sift_up(q->t, q->heap, pos) /*@ ghost (q->ids.cap, q->count, base) */;
+}
+
+/* Disarms the armed timer id: the last armed timer takes its position, and id
+ * goes to the first position past the heap. */
+/*@
+  requires timer_arrays(q->t, q->heap, q->ids.cap) && \valid(q);
+  requires \separated(q, q->t + (0 .. q->ids.cap - 1), q->heap + (0 .. q->ids.cap - 1));
+  requires q->count <= q->ids.cap && timer_perm(q->t, q->heap, q->ids.cap);
+  requires id < q->ids.cap && q->t[id].heap_pos < q->count;
+  requires timer_in_window(q->t, q->count, q->ids.cap, base);
+  requires timer_keyed(q->t, q->heap, q->count, base);
+  assigns q->count, q->heap[0 .. q->ids.cap - 1], q->t[0 .. q->ids.cap - 1].heap_pos;
+  ensures q->count == \old(q->count) - 1;
+  ensures timer_perm(q->t, q->heap, q->ids.cap);
+  ensures timer_in_window(q->t, q->count, q->ids.cap, base);
+  ensures timer_keyed(q->t, q->heap, q->count, base);
+  ensures removed: q->t[id].heap_pos >= q->count;
+  ensures others: \forall integer y; 0 <= y < q->ids.cap && y != id ==>
+    (q->t[y].heap_pos < q->count <==> \old(q->t[y].heap_pos < q->count));
+*/
+static void heap_remove(sloop_timerq *q, uint32_t id) /*@ ghost (uint32_t base) */
+{
+    uint32_t pos = q->t[id].heap_pos;
+    q->count--;
+    if (pos != q->count) {
+        heap_swap(q->t, q->heap, pos, q->count) /*@ ghost (q->ids.cap, q->count, base) */;
+        /* Nothing below the hole is smaller than what was removed, so the timer
+         * that fills it belongs either above it or at or below it: one sift. */
+        if ((pos > 0U) &&
+            timer_less(q->t, q->heap[pos], q->heap[(pos - 1U) / 2U]) /*@ ghost (q->ids.cap, base) */) {
+            heap_sift_up(q->t, q->heap, pos) /*@ ghost (q->ids.cap, q->count, base) */;
+        } else {
+            heap_sift_down(q->t, q->heap, q->count, pos) /*@ ghost (q->ids.cap, base) */;
+        }
+    }
+}
+
+/*@ ghost
+  /@ assigns \nothing;
+     ensures \result == timer_late_base(now); @/
+  static uint32_t timer_base(uint32_t now)
+  {
+      return (now >= SLOOP_TIMER_MAX_LATE) ? (now - SLOOP_TIMER_MAX_LATE)
+                                           : ((now + (0xFFFFFFFFU - SLOOP_TIMER_MAX_LATE)) + 1U);
+  }
+*/
 
 void sloop_timerq_init(sloop_timerq *q, sloop_timer_entry *t, uint32_t *heap,
                        uint32_t *gen, uint32_t *free_stack, uint32_t cap)
@@ -16,110 +332,41 @@ void sloop_timerq_init(sloop_timerq *q, sloop_timer_entry *t, uint32_t *heap,
     q->heap = heap;
     q->count = 0U;
     q->next_seq = 0U;
+    /*@
+      loop invariant 0 <= i <= cap;
+      loop invariant \forall integer k; 0 <= k < i ==> heap[k] == k && t[k].heap_pos == k;
+      loop assigns i, t[0 .. cap - 1], heap[0 .. cap - 1];
+      loop variant cap - i;
+    */
     for (i = 0U; i < cap; i++) {
         t[i].deadline = 0U;
         t[i].period = 0U;
         t[i].seq = 0U;
-        t[i].heap_pos = SLOOP_TIMER_NOT_ARMED;
-        heap[i] = 0U;
-    }
-}
-
-/* Heap order: earlier deadline first, then earlier start. */
-static bool timer_less(const sloop_timerq *q, uint32_t a, uint32_t b)
-{
-    const sloop_timer_entry *ta = &q->t[a];
-    const sloop_timer_entry *tb = &q->t[b];
-    bool less;
-    if (ta->deadline == tb->deadline) {
-        less = ta->seq < tb->seq;
-    } else {
-        less = sloop_tick_before(ta->deadline, tb->deadline);
-    }
-    return less;
-}
-
-static void heap_place(sloop_timerq *q, uint32_t pos, uint32_t id)
-{
-    q->heap[pos] = id;
-    q->t[id].heap_pos = pos;
-}
-
-static void heap_sift_up(sloop_timerq *q, uint32_t pos)
-{
-    uint32_t id = q->heap[pos];
-    uint32_t p = pos;
-    while (p > 0U) {
-        uint32_t parent = (p - 1U) / 2U;
-        if (!timer_less(q, id, q->heap[parent])) {
-            break;
-        }
-        heap_place(q, p, q->heap[parent]);
-        p = parent;
-    }
-    heap_place(q, p, id);
-}
-
-static void heap_sift_down(sloop_timerq *q, uint32_t pos)
-{
-    uint32_t id = q->heap[pos];
-    uint32_t p = pos;
-    while (p < q->count / 2U) { /* p has at least one child */
-        uint32_t child = (2U * p) + 1U;
-        if (((child + 1U) < q->count) && timer_less(q, q->heap[child + 1U], q->heap[child])) {
-            child++;
-        }
-        if (!timer_less(q, q->heap[child], id)) {
-            break;
-        }
-        heap_place(q, p, q->heap[child]);
-        p = child;
-    }
-    heap_place(q, p, id);
-}
-
-static void heap_insert(sloop_timerq *q, uint32_t id)
-{
-    uint32_t pos = q->count;
-    q->count++;
-    heap_place(q, pos, id);
-    heap_sift_up(q, pos);
-}
-
-static void heap_remove(sloop_timerq *q, uint32_t id)
-{
-    uint32_t pos = q->t[id].heap_pos;
-    uint32_t last;
-    q->count--;
-    last = q->heap[q->count];
-    q->t[id].heap_pos = SLOOP_TIMER_NOT_ARMED;
-    if (pos != q->count) {
-        /* The last element fills the hole; it may belong above or below it. */
-        heap_place(q, pos, last);
-        heap_sift_up(q, pos);
-        heap_sift_down(q, q->t[last].heap_pos);
+        t[i].heap_pos = i;
+        heap[i] = i;
     }
 }
 
 bool sloop_timerq_alloc(sloop_timerq *q, sloop_slot_ref *ref)
 {
-    bool ok = sloop_slots_open(&q->ids, ref);
-    if (ok) {
-        q->t[ref->index].heap_pos = SLOOP_TIMER_NOT_ARMED;
-    }
-    return ok;
+    /* A free id is never armed (timer_armed_open), so there is nothing to reset. */
+    return sloop_slots_open(&q->ids, ref);
 }
 
 bool sloop_timerq_armed(const sloop_timerq *q, sloop_slot_ref ref)
 {
-    return sloop_slots_valid(&q->ids, ref) && (q->t[ref.index].heap_pos != SLOOP_TIMER_NOT_ARMED);
+    return sloop_slots_valid(&q->ids, ref) && (q->t[ref.index].heap_pos < q->count);
 }
 
 bool sloop_timerq_disarm(sloop_timerq *q, sloop_slot_ref ref)
 {
     bool ok = sloop_timerq_armed(q, ref);
     if (ok) {
-        heap_remove(q, ref.index);
+        /*@ ghost uint32_t base = q->t[q->heap[0]].deadline; */
+        /*@ ghost timer_window_of_top(q->t, q->heap, q->count, q->ids.cap); */
+        /*@ ghost timer_keyed_of_ordered(q->t, q->heap, q->count, q->ids.cap, base); */
+        heap_remove(q, ref.index) /*@ ghost (base) */;
+        /*@ ghost timer_ordered_of_keyed(q->t, q->heap, q->count, q->ids.cap, base); */
     }
     return ok;
 }
@@ -141,14 +388,17 @@ bool sloop_timerq_arm(sloop_timerq *q, sloop_slot_ref ref, sloop_tick now, uint3
               (period <= SLOOP_TICK_MAX_DELAY);
     if (ok) {
         sloop_timer_entry *e = &q->t[ref.index];
-        if (e->heap_pos != SLOOP_TIMER_NOT_ARMED) {
-            heap_remove(q, ref.index);
+        /*@ ghost uint32_t base = timer_base(now); */
+        /*@ ghost timer_keyed_of_ordered(q->t, q->heap, q->count, q->ids.cap, base); */
+        if (e->heap_pos < q->count) {
+            heap_remove(q, ref.index) /*@ ghost (base) */;
         }
         e->deadline = sloop_tick_add(now, delay);
         e->period = period;
         e->seq = q->next_seq;
         q->next_seq++;
-        heap_insert(q, ref.index);
+        heap_insert(q, ref.index) /*@ ghost (base) */;
+        /*@ ghost timer_ordered_of_keyed(q->t, q->heap, q->count, q->ids.cap, base); */
     }
     return ok;
 }
@@ -169,8 +419,10 @@ bool sloop_timerq_pop_expired(sloop_timerq *q, sloop_tick now, sloop_slot_ref *r
     if ((q->count > 0U) && sloop_tick_reached(now, q->t[q->heap[0]].deadline)) {
         uint32_t id = q->heap[0];
         sloop_timer_entry *e = &q->t[id];
+        /*@ ghost uint32_t base = timer_base(now); */
+        /*@ ghost timer_keyed_of_ordered(q->t, q->heap, q->count, q->ids.cap, base); */
         ok = sloop_slots_ref_at(&q->ids, id, ref);
-        heap_remove(q, id);
+        heap_remove(q, id) /*@ ghost (base) */;
         if (e->period > 0U) {
             sloop_tick next = sloop_tick_add(e->deadline, e->period);
             if (sloop_tick_reached(now, next)) {
@@ -179,8 +431,9 @@ bool sloop_timerq_pop_expired(sloop_timerq *q, sloop_tick now, sloop_slot_ref *r
             e->deadline = next;
             e->seq = q->next_seq;
             q->next_seq++;
-            heap_insert(q, id);
+            heap_insert(q, id) /*@ ghost (base) */;
         }
+        /*@ ghost timer_ordered_of_keyed(q->t, q->heap, q->count, q->ids.cap, base); */
     }
     return ok;
 }
