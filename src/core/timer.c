@@ -51,6 +51,12 @@
     \forall integer j, c; 0 <= j && timer_child(c, j) && c < count && j != h ==>
       timer_key(t, base, heap[j]) <= timer_key(t, base, heap[c]);
 
+  // Every edge but those at h (refilling a hole).
+  predicate timer_keyed_but_at{L}(sloop_timer_entry *t, uint32_t *heap, integer count,
+                                  integer base, integer h) =
+    \forall integer j, c; 0 <= j && timer_child(c, j) && c < count && j != h && c != h ==>
+      timer_key(t, base, heap[j]) <= timer_key(t, base, heap[c]);
+
   predicate timer_bridge{L}(sloop_timer_entry *t, uint32_t *heap, integer count,
                             integer base, integer h) =
     \forall integer g, c; 0 <= g && timer_child(h, g) && timer_child(c, h) && c < count ==>
@@ -133,6 +139,9 @@ static bool timer_less(const sloop_timer_entry *t, uint32_t a, uint32_t b)
   assigns heap[a], heap[b], t[heap[a]].heap_pos, t[heap[b]].heap_pos;
   ensures perm: timer_perm(t, heap, cap);
   ensures swapped: heap[a] == \old(heap[b]) && heap[b] == \old(heap[a]);
+  ensures positions: t[\old(heap[a])].heap_pos == b && t[\old(heap[b])].heap_pos == a;
+  ensures other_positions: \forall integer z; 0 <= z < cap && z != \old(heap[a]) &&
+    z != \old(heap[b]) ==> t[z].heap_pos == \old(t[z].heap_pos);
   ensures kept: \forall integer x; 0 <= x < cap ==>
     t[x].deadline == \old(t[x].deadline) && t[x].seq == \old(t[x].seq);
   ensures keys: \forall integer x; 0 <= x < cap ==>
@@ -253,63 +262,90 @@ static void heap_sift_down(sloop_timer_entry *t, uint32_t *heap, uint32_t count,
     }
 }
 
-/* Arms id: swaps it to the first free position, then sifts it up. */
+/* Arms id, which is not armed, as the (n + 1)-th armed timer: swaps it to
+ * position n, the first past the heap, then sifts it up. */
 /*@
-  requires timer_arrays(q->t, q->heap, q->ids.cap) && \valid(q);
-  requires \separated(q, q->t + (0 .. q->ids.cap - 1), q->heap + (0 .. q->ids.cap - 1));
-  requires q->count <= q->ids.cap && timer_perm(q->t, q->heap, q->ids.cap);
-  requires id < q->ids.cap && q->t[id].heap_pos >= q->count;
-  requires timer_in_window(q->t, q->count, q->ids.cap, base) && timer_win(q->t, base, id);
-  requires timer_keyed(q->t, q->heap, q->count, base);
-  assigns q->count, q->heap[0 .. q->ids.cap - 1], q->t[0 .. q->ids.cap - 1].heap_pos;
-  ensures q->count == \old(q->count) + 1;
-  ensures timer_perm(q->t, q->heap, q->ids.cap);
-  ensures timer_in_window(q->t, q->count, q->ids.cap, base);
-  ensures timer_keyed(q->t, q->heap, q->count, base);
-  ensures added: q->t[id].heap_pos < q->count;
-  ensures others: \forall integer y; 0 <= y < q->ids.cap && y != id ==>
-    (q->t[y].heap_pos < q->count <==> \old(q->t[y].heap_pos < q->count));
+  requires timer_arrays(t, heap, cap) && n <= cap && timer_perm(t, heap, cap);
+  requires id < cap && t[id].heap_pos >= n;
+  requires timer_in_window(t, n, cap, base) && timer_win(t, base, id);
+  requires timer_keyed(t, heap, n, base);
+  assigns heap[0 .. cap - 1], t[0 .. cap - 1].heap_pos;
+  ensures n < cap;
+  ensures timer_perm(t, heap, cap);
+  ensures timer_in_window(t, n + 1, cap, base);
+  ensures timer_keyed(t, heap, n + 1, base);
+  ensures added: t[id].heap_pos < n + 1;
+  ensures others: \forall integer y; 0 <= y < cap && y != id ==>
+    (t[y].heap_pos < n + 1 <==> \old(t[y].heap_pos) < n);
 */
-static void heap_insert(sloop_timerq *q, uint32_t id) /*@ ghost (uint32_t base) */
+static void heap_insert(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32_t id)
+    /*@ ghost (uint32_t cap, uint32_t base) */
 {
-    uint32_t pos = q->count; /* id's position is at or after it, so pos < cap */
-    heap_swap(q->t, q->heap, pos, q->t[id].heap_pos) /*@ ghost (q->ids.cap, q->count, base) */;
-    q->count++;
-    heap_sift_up(q->t, q->heap, pos) /*@ ghost (q->ids.cap, q->count, base) */;
+    heap_swap(t, heap, n, t[id].heap_pos) /*@ ghost (cap, n, base) */;
+    //@ assert at_end: heap[n] == id && t[id].heap_pos == n;
+    /*@ assert others_armed: \forall integer y; 0 <= y < cap && y != id ==>
+          (t[y].heap_pos < n + 1 <==> \at(t[y].heap_pos, Pre) < n); */
+    heap_sift_up(t, heap, n) /*@ ghost (cap, n + 1U, base) */;
 }
 
-/* Disarms the armed timer id: the last armed timer takes its position, and id
- * goes to the first position past the heap. */
+/* The timer at pos was just moved there from the end of the heap: moves it up
+ * or down to its place. Nothing below pos was smaller than the timer it
+ * replaced (the bridge), so it belongs either above pos or at or below it: one
+ * sift, never both. */
 /*@
-  requires timer_arrays(q->t, q->heap, q->ids.cap) && \valid(q);
-  requires \separated(q, q->t + (0 .. q->ids.cap - 1), q->heap + (0 .. q->ids.cap - 1));
-  requires q->count <= q->ids.cap && timer_perm(q->t, q->heap, q->ids.cap);
-  requires id < q->ids.cap && q->t[id].heap_pos < q->count;
-  requires timer_in_window(q->t, q->count, q->ids.cap, base);
-  requires timer_keyed(q->t, q->heap, q->count, base);
-  assigns q->count, q->heap[0 .. q->ids.cap - 1], q->t[0 .. q->ids.cap - 1].heap_pos;
-  ensures q->count == \old(q->count) - 1;
-  ensures timer_perm(q->t, q->heap, q->ids.cap);
-  ensures timer_in_window(q->t, q->count, q->ids.cap, base);
-  ensures timer_keyed(q->t, q->heap, q->count, base);
-  ensures removed: q->t[id].heap_pos >= q->count;
-  ensures others: \forall integer y; 0 <= y < q->ids.cap && y != id ==>
-    (q->t[y].heap_pos < q->count <==> \old(q->t[y].heap_pos < q->count));
+  requires timer_arrays(t, heap, cap) && pos < n <= cap && timer_perm(t, heap, cap);
+  requires timer_in_window(t, n, cap, base);
+  requires timer_keyed_but_at(t, heap, n, base, pos);
+  requires timer_bridge(t, heap, n, base, pos);
+  assigns heap[0 .. n - 1], t[0 .. cap - 1].heap_pos;
+  ensures timer_perm(t, heap, cap);
+  ensures timer_in_window(t, n, cap, base);
+  ensures timer_keyed(t, heap, n, base);
+  ensures timer_same_armed{Pre, Post}(t, n, cap);
 */
-static void heap_remove(sloop_timerq *q, uint32_t id) /*@ ghost (uint32_t base) */
+static void heap_refill(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32_t pos)
+    /*@ ghost (uint32_t cap, uint32_t base) */
 {
-    uint32_t pos = q->t[id].heap_pos;
-    q->count--;
-    if (pos != q->count) {
-        heap_swap(q->t, q->heap, pos, q->count) /*@ ghost (q->ids.cap, q->count, base) */;
-        /* Nothing below the hole is smaller than what was removed, so the timer
-         * that fills it belongs either above it or at or below it: one sift. */
-        if ((pos > 0U) &&
-            timer_less(q->t, q->heap[pos], q->heap[(pos - 1U) / 2U]) /*@ ghost (q->ids.cap, base) */) {
-            heap_sift_up(q->t, q->heap, pos) /*@ ghost (q->ids.cap, q->count, base) */;
-        } else {
-            heap_sift_down(q->t, q->heap, q->count, pos) /*@ ghost (q->ids.cap, base) */;
-        }
+    if ((pos > 0U) && timer_less(t, heap[pos], heap[(pos - 1U) / 2U]) /*@ ghost (cap, base) */) {
+        /*@ assert below: \forall integer c; timer_child(c, pos) && c < n ==>
+              timer_key(t, base, heap[pos]) <= timer_key(t, base, heap[c]); */
+        heap_sift_up(t, heap, pos) /*@ ghost (cap, n, base) */;
+    } else {
+        heap_sift_down(t, heap, n, pos) /*@ ghost (cap, base) */;
+    }
+}
+
+/* Disarms the armed timer id, leaving n armed timers: the last armed one, at
+ * position n, takes id's position and id goes to position n. */
+/*@
+  requires timer_arrays(t, heap, cap) && n < cap && timer_perm(t, heap, cap);
+  requires id < cap && t[id].heap_pos < n + 1;
+  requires timer_in_window(t, n + 1, cap, base);
+  requires timer_keyed(t, heap, n + 1, base);
+  assigns heap[0 .. cap - 1], t[0 .. cap - 1].heap_pos;
+  ensures timer_perm(t, heap, cap);
+  ensures timer_in_window(t, n, cap, base);
+  ensures timer_keyed(t, heap, n, base);
+  ensures removed: t[id].heap_pos >= n;
+  ensures others: \forall integer y; 0 <= y < cap && y != id ==>
+    (t[y].heap_pos < n <==> \old(t[y].heap_pos) < n + 1);
+*/
+static void heap_remove(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32_t id)
+    /*@ ghost (uint32_t cap, uint32_t base) */
+{
+    uint32_t pos = t[id].heap_pos;
+    /*@ assert only_id_at_n: pos == n ==>
+          \forall integer y; 0 <= y < cap && y != id ==> t[y].heap_pos != n; */
+    if (pos != n) {
+        /*@ assert below: \forall integer c; timer_child(c, pos) && c < n ==>
+              timer_key(t, base, heap[pos]) <= timer_key(t, base, heap[c]); */
+        /*@ assert above: \forall integer g; 0 <= g && timer_child(pos, g) ==>
+              timer_key(t, base, heap[g]) <= timer_key(t, base, heap[pos]); */
+        heap_swap(t, heap, pos, n) /*@ ghost (cap, n, base) */;
+        /*@ assert others_armed: \forall integer y; 0 <= y < cap && y != id ==>
+              (t[y].heap_pos < n <==> \at(t[y].heap_pos, Pre) < n + 1); */
+        //@ assert removed_key: heap[n] == id;
+        heap_refill(t, heap, n, pos) /*@ ghost (cap, base) */;
     }
 }
 
@@ -365,7 +401,8 @@ bool sloop_timerq_disarm(sloop_timerq *q, sloop_slot_ref ref)
         /*@ ghost uint32_t base = q->t[q->heap[0]].deadline; */
         /*@ ghost timer_window_of_top(q->t, q->heap, q->count, q->ids.cap); */
         /*@ ghost timer_keyed_of_ordered(q->t, q->heap, q->count, q->ids.cap, base); */
-        heap_remove(q, ref.index) /*@ ghost (base) */;
+        q->count--;
+        heap_remove(q->t, q->heap, q->count, ref.index) /*@ ghost (q->ids.cap, base) */;
         /*@ ghost timer_ordered_of_keyed(q->t, q->heap, q->count, q->ids.cap, base); */
     }
     return ok;
@@ -391,13 +428,15 @@ bool sloop_timerq_arm(sloop_timerq *q, sloop_slot_ref ref, sloop_tick now, uint3
         /*@ ghost uint32_t base = timer_base(now); */
         /*@ ghost timer_keyed_of_ordered(q->t, q->heap, q->count, q->ids.cap, base); */
         if (e->heap_pos < q->count) {
-            heap_remove(q, ref.index) /*@ ghost (base) */;
+            q->count--;
+            heap_remove(q->t, q->heap, q->count, ref.index) /*@ ghost (q->ids.cap, base) */;
         }
         e->deadline = sloop_tick_add(now, delay);
         e->period = period;
         e->seq = q->next_seq;
         q->next_seq++;
-        heap_insert(q, ref.index) /*@ ghost (base) */;
+        heap_insert(q->t, q->heap, q->count, ref.index) /*@ ghost (q->ids.cap, base) */;
+        q->count++;
         /*@ ghost timer_ordered_of_keyed(q->t, q->heap, q->count, q->ids.cap, base); */
     }
     return ok;
@@ -422,7 +461,8 @@ bool sloop_timerq_pop_expired(sloop_timerq *q, sloop_tick now, sloop_slot_ref *r
         /*@ ghost uint32_t base = timer_base(now); */
         /*@ ghost timer_keyed_of_ordered(q->t, q->heap, q->count, q->ids.cap, base); */
         ok = sloop_slots_ref_at(&q->ids, id, ref);
-        heap_remove(q, id) /*@ ghost (base) */;
+        q->count--;
+        heap_remove(q->t, q->heap, q->count, id) /*@ ghost (q->ids.cap, base) */;
         if (e->period > 0U) {
             sloop_tick next = sloop_tick_add(e->deadline, e->period);
             if (sloop_tick_reached(now, next)) {
@@ -431,7 +471,8 @@ bool sloop_timerq_pop_expired(sloop_timerq *q, sloop_tick now, sloop_slot_ref *r
             e->deadline = next;
             e->seq = q->next_seq;
             q->next_seq++;
-            heap_insert(q, id) /*@ ghost (base) */;
+            heap_insert(q->t, q->heap, q->count, id) /*@ ghost (q->ids.cap, base) */;
+            q->count++;
         }
         /*@ ghost timer_ordered_of_keyed(q->t, q->heap, q->count, q->ids.cap, base); */
     }
