@@ -349,6 +349,64 @@ static void heap_remove(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32
     }
 }
 
+/* Gives timer id a new deadline, period and start order while it is not armed.
+ * A helper so that the proof that the heap facts survive these stores happens in
+ * a small context. */
+/*@
+  requires timer_arrays(t, heap, cap) && n <= cap && timer_perm(t, heap, cap);
+  requires id < cap && t[id].heap_pos >= n;
+  requires timer_in_window(t, n, cap, base) && timer_keyed(t, heap, n, base);
+  requires timer_off(deadline, base) < 2147483648;
+  assigns t[id].deadline, t[id].period, t[id].seq;
+  ensures t[id].deadline == deadline && t[id].period == period && t[id].seq == seq;
+  ensures timer_perm(t, heap, cap);
+  ensures timer_in_window(t, n, cap, base) && timer_win(t, base, id);
+  ensures timer_keyed(t, heap, n, base);
+  ensures positions: \forall integer x; 0 <= x < cap ==> t[x].heap_pos == \old(t[x].heap_pos);
+  ensures others: \forall integer y; 0 <= y < cap && y != id ==>
+    t[y].deadline == \old(t[y].deadline) && t[y].period == \old(t[y].period) &&
+    t[y].seq == \old(t[y].seq);
+*/
+static void timer_set(sloop_timer_entry *t, uint32_t id, sloop_tick deadline, uint32_t period,
+                      uint64_t seq) /*@ ghost (uint32_t *heap, uint32_t n, uint32_t cap, uint32_t base) */
+{
+    t[id].deadline = deadline;
+    t[id].period = period;
+    t[id].seq = seq;
+    //@ assert heap_kept: \forall integer i; 0 <= i < cap ==> heap[i] == \at(heap[i], Pre);
+    /*@ assert positions_kept: \forall integer x; 0 <= x < cap ==>
+          t[x].heap_pos == \at(t[x].heap_pos, Pre); */
+}
+
+/* Stores the new number of armed timers and the next start order. A helper so
+ * that the proof that the invariant survives these stores happens in a small
+ * context. */
+/*@
+  requires timerq_storage(q) && slots_readable(&q->ids) && n <= q->ids.cap;
+  requires timer_perm(q->t, q->heap, q->ids.cap);
+  requires timer_heap_ordered(q->t, q->heap, n);
+  requires timer_top_least(q->t, q->heap, n);
+  requires \forall integer x; 0 <= x < q->ids.cap && q->t[x].heap_pos < n ==>
+    slots_is_open(&q->ids, x);
+  assigns q->count, q->next_seq;
+  ensures q->count == n && q->next_seq == next;
+  ensures inv_storage: timerq_storage(q);
+  ensures inv_readable: slots_readable(&q->ids);
+  ensures inv_count: q->count <= q->ids.cap;
+  ensures inv_perm: timer_perm(q->t, q->heap, q->ids.cap);
+  ensures inv_ordered: timer_heap_ordered(q->t, q->heap, q->count);
+  ensures inv_top: timer_top_least(q->t, q->heap, q->count);
+  ensures inv_open: timer_armed_open(q);
+  ensures kept: \forall integer x; 0 <= x < q->ids.cap ==>
+    q->t[x].heap_pos == \old(q->t[x].heap_pos) && q->t[x].deadline == \old(q->t[x].deadline) &&
+    q->t[x].seq == \old(q->t[x].seq) && q->t[x].period == \old(q->t[x].period);
+*/
+static void timer_commit(sloop_timerq *q, uint32_t n, uint64_t next)
+{
+    q->count = n;
+    q->next_seq = next;
+}
+
 /*@ ghost
   /@ assigns \nothing;
      ensures \result == timer_late_base(now); @/
@@ -440,12 +498,13 @@ bool sloop_timerq_disarm(sloop_timerq *q, sloop_slot_ref ref)
 {
     bool ok = sloop_timerq_armed(q, ref);
     if (ok) {
+        uint32_t n = q->count - 1U;
         /*@ ghost uint32_t base = q->t[q->heap[0]].deadline; */
         /*@ ghost timer_window_of_top(q->t, q->heap, q->count, q->ids.cap); */
         /*@ ghost timer_keyed_of_ordered(q->t, q->heap, q->count, q->ids.cap, base); */
-        q->count--;
-        heap_remove(q->t, q->heap, q->count, ref.index) /*@ ghost (q->ids.cap, base) */;
-        /*@ ghost timer_ordered_of_keyed(q->t, q->heap, q->count, q->ids.cap, base); */
+        heap_remove(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base) */;
+        /*@ ghost timer_ordered_of_keyed(q->t, q->heap, n, q->ids.cap, base); */
+        timer_commit(q, n, q->next_seq);
     }
     return ok;
 }
@@ -466,20 +525,20 @@ bool sloop_timerq_arm(sloop_timerq *q, sloop_slot_ref ref, sloop_tick now, uint3
     bool ok = sloop_slots_valid(&q->ids, ref) && (delay <= SLOOP_TICK_MAX_DELAY) &&
               (period <= SLOOP_TICK_MAX_DELAY);
     if (ok) {
-        sloop_timer_entry *e = &q->t[ref.index];
+        uint32_t n = q->count;
+        uint64_t seq = q->next_seq;
         /*@ ghost uint32_t base = timer_base(now); */
-        /*@ ghost timer_keyed_of_ordered(q->t, q->heap, q->count, q->ids.cap, base); */
-        if (e->heap_pos < q->count) {
-            q->count--;
-            heap_remove(q->t, q->heap, q->count, ref.index) /*@ ghost (q->ids.cap, base) */;
+        /*@ ghost timer_keyed_of_ordered(q->t, q->heap, n, q->ids.cap, base); */
+        if (q->t[ref.index].heap_pos < n) { /* re-arm: take it out first */
+            n--;
+            heap_remove(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base) */;
         }
-        e->deadline = sloop_tick_add(now, delay);
-        e->period = period;
-        e->seq = q->next_seq;
-        q->next_seq++;
-        heap_insert(q->t, q->heap, q->count, ref.index) /*@ ghost (q->ids.cap, base) */;
-        q->count++;
-        /*@ ghost timer_ordered_of_keyed(q->t, q->heap, q->count, q->ids.cap, base); */
+        timer_set(q->t, ref.index, sloop_tick_add(now, delay), period, seq)
+            /*@ ghost (q->heap, n, q->ids.cap, base) */;
+        heap_insert(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base) */;
+        n++;
+        /*@ ghost timer_ordered_of_keyed(q->t, q->heap, n, q->ids.cap, base); */
+        timer_commit(q, n, seq + 1U);
     }
     return ok;
 }
@@ -499,24 +558,26 @@ bool sloop_timerq_pop_expired(sloop_timerq *q, sloop_tick now, sloop_slot_ref *r
     bool ok = false;
     if ((q->count > 0U) && sloop_tick_reached(now, q->t[q->heap[0]].deadline)) {
         uint32_t id = q->heap[0];
-        sloop_timer_entry *e = &q->t[id];
+        uint32_t n = q->count - 1U;
+        uint64_t seq = q->next_seq;
+        sloop_tick deadline = q->t[id].deadline;
+        uint32_t period = q->t[id].period;
         /*@ ghost uint32_t base = timer_base(now); */
         /*@ ghost timer_keyed_of_ordered(q->t, q->heap, q->count, q->ids.cap, base); */
         ok = sloop_slots_ref_at(&q->ids, id, ref);
-        q->count--;
-        heap_remove(q->t, q->heap, q->count, id) /*@ ghost (q->ids.cap, base) */;
-        if (e->period > 0U) {
-            sloop_tick next = sloop_tick_add(e->deadline, e->period);
+        heap_remove(q->t, q->heap, n, id) /*@ ghost (q->ids.cap, base) */;
+        if (period > 0U) {
+            sloop_tick next = sloop_tick_add(deadline, period);
             if (sloop_tick_reached(now, next)) {
-                next = sloop_tick_add(now, e->period); /* fell behind: skip, no burst */
+                next = sloop_tick_add(now, period); /* fell behind: skip, no burst */
             }
-            e->deadline = next;
-            e->seq = q->next_seq;
-            q->next_seq++;
-            heap_insert(q->t, q->heap, q->count, id) /*@ ghost (q->ids.cap, base) */;
-            q->count++;
+            timer_set(q->t, id, next, period, seq) /*@ ghost (q->heap, n, q->ids.cap, base) */;
+            heap_insert(q->t, q->heap, n, id) /*@ ghost (q->ids.cap, base) */;
+            n++;
+            seq++;
         }
-        /*@ ghost timer_ordered_of_keyed(q->t, q->heap, q->count, q->ids.cap, base); */
+        /*@ ghost timer_ordered_of_keyed(q->t, q->heap, n, q->ids.cap, base); */
+        timer_commit(q, n, seq);
     }
     return ok;
 }
