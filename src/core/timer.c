@@ -503,6 +503,11 @@ bool sloop_timerq_disarm(sloop_timerq *q, sloop_slot_ref ref)
         /*@ ghost timer_window_of_top(q->t, q->heap, q->count, q->ids.cap); */
         /*@ ghost timer_keyed_of_ordered(q->t, q->heap, q->count, q->ids.cap, base); */
         heap_remove(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base) */;
+        /*@ assert gen_kept: \forall integer x; 0 <= x < q->ids.cap ==>
+              q->ids.gen[x] == \at(q->ids.gen[x], Pre); */
+        /*@ assert fields_kept: \forall integer x; 0 <= x < q->ids.cap ==>
+              q->t[x].deadline == \at(q->t[x].deadline, Pre) &&
+              q->t[x].seq == \at(q->t[x].seq, Pre) && q->t[x].period == \at(q->t[x].period, Pre); */
         /*@ ghost timer_ordered_of_keyed(q->t, q->heap, n, q->ids.cap, base); */
         timer_commit(q, n, q->next_seq);
     }

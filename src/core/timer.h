@@ -200,7 +200,7 @@ bool sloop_timerq_alloc(sloop_timerq *q, sloop_slot_ref *ref);
 /* Disarms the timer if armed and returns its id. False for a stale handle. */
 /*@
   requires timerq_inv(q) && slots_inv(&q->ids);
-  assigns q->count, q->heap[0 .. q->ids.cap - 1], q->t[0 .. q->ids.cap - 1].heap_pos,
+  assigns q->count, q->next_seq, q->heap[0 .. q->ids.cap - 1], q->t[0 .. q->ids.cap - 1].heap_pos,
           q->ids.free_count, q->ids.open_count, q->ids.gen[0 .. q->ids.cap - 1],
           q->ids.free_stack[0 .. q->ids.cap - 1];
   ensures inv_storage: timerq_storage(q);
@@ -266,7 +266,8 @@ bool sloop_timerq_arm(sloop_timerq *q, sloop_slot_ref ref, sloop_tick now, uint3
  * example a one-shot that already fired). The id stays allocated. */
 /*@
   requires timerq_inv(q);
-  assigns q->count, q->heap[0 .. q->ids.cap - 1], q->t[0 .. q->ids.cap - 1].heap_pos;
+  assigns q->count, q->next_seq, q->heap[0 .. q->ids.cap - 1], q->t[0 .. q->ids.cap - 1].heap_pos;
+  ensures q->next_seq == \old(q->next_seq);
   ensures inv_storage: timerq_storage(q);
   ensures inv_count: q->count <= q->ids.cap;
   ensures inv_perm: timer_perm(q->t, q->heap, q->ids.cap);
