@@ -136,7 +136,13 @@ static bool timer_less(const sloop_timer_entry *t, uint32_t a, uint32_t b)
 /*@
   requires timer_arrays(t, heap, cap) && a < cap && b < cap;
   requires timer_perm(t, heap, cap);
+  requires \valid_read(gen + (0 .. cap - 1)) &&
+    \separated(gen + (0 .. cap - 1), t + (0 .. cap - 1), heap + (0 .. cap - 1));
   assigns heap[a], heap[b], t[heap[a]].heap_pos, t[heap[b]].heap_pos;
+  ensures gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \old(gen[x]);
+  ensures fields_kept: \forall integer x; 0 <= x < cap ==>
+    t[x].deadline == \old(t[x].deadline) && t[x].seq == \old(t[x].seq) &&
+    t[x].period == \old(t[x].period);
   ensures perm: timer_perm(t, heap, cap);
   ensures swapped: heap[a] == \old(heap[b]) && heap[b] == \old(heap[a]);
   ensures positions: t[\old(heap[a])].heap_pos == b && t[\old(heap[b])].heap_pos == a;
@@ -155,7 +161,7 @@ static bool timer_less(const sloop_timer_entry *t, uint32_t a, uint32_t b)
     timer_in_window(t, count, cap, base);
 */
 static void heap_swap(sloop_timer_entry *t, uint32_t *heap, uint32_t a, uint32_t b)
-    /*@ ghost (uint32_t cap, uint32_t count, uint32_t base) */
+    /*@ ghost (uint32_t cap, uint32_t count, uint32_t base, uint32_t *gen) */
 {
     uint32_t x = heap[a];
     uint32_t y = heap[b];
@@ -169,7 +175,9 @@ static void heap_swap(sloop_timer_entry *t, uint32_t *heap, uint32_t a, uint32_t
     /*@ assert other_ids: \forall integer z; 0 <= z < cap && z != x && z != y ==>
           t[z].heap_pos == \at(t[z].heap_pos, Pre); */
     /*@ assert fields: \forall integer z; 0 <= z < cap ==>
-          t[z].deadline == \at(t[z].deadline, Pre) && t[z].seq == \at(t[z].seq, Pre); */
+          t[z].deadline == \at(t[z].deadline, Pre) && t[z].seq == \at(t[z].seq, Pre) &&
+          t[z].period == \at(t[z].period, Pre); */
+    //@ assert gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \at(gen[x], Pre);
 }
 
 /* Moves the timer at pos up to its place. */
@@ -179,14 +187,20 @@ static void heap_swap(sloop_timer_entry *t, uint32_t *heap, uint32_t a, uint32_t
   requires timer_in_window(t, count, cap, base);
   requires timer_keyed_but_child(t, heap, count, base, pos);
   requires timer_bridge(t, heap, count, base, pos);
+  requires \valid_read(gen + (0 .. cap - 1)) &&
+    \separated(gen + (0 .. cap - 1), t + (0 .. cap - 1), heap + (0 .. cap - 1));
   assigns heap[0 .. count - 1], t[0 .. cap - 1].heap_pos;
   ensures timer_perm(t, heap, cap);
   ensures timer_in_window(t, count, cap, base);
   ensures timer_keyed(t, heap, count, base);
+  ensures gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \old(gen[x]);
+  ensures fields_kept: \forall integer x; 0 <= x < cap ==>
+    t[x].deadline == \old(t[x].deadline) && t[x].seq == \old(t[x].seq) &&
+    t[x].period == \old(t[x].period);
   ensures timer_same_armed{Pre, Post}(t, count, cap);
 */
 static void heap_sift_up(sloop_timer_entry *t, uint32_t *heap, uint32_t pos)
-    /*@ ghost (uint32_t cap, uint32_t count, uint32_t base) */
+    /*@ ghost (uint32_t cap, uint32_t count, uint32_t base, uint32_t *gen) */
 {
     uint32_t p = pos;
     /*@
@@ -196,6 +210,10 @@ static void heap_sift_up(sloop_timer_entry *t, uint32_t *heap, uint32_t pos)
       loop invariant timer_keyed_but_child(t, heap, count, base, p);
       loop invariant timer_bridge(t, heap, count, base, p);
       loop invariant timer_same_armed{Pre, Here}(t, count, cap);
+      loop invariant gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \at(gen[x], Pre);
+      loop invariant fields_kept: \forall integer x; 0 <= x < cap ==>
+        t[x].deadline == \at(t[x].deadline, Pre) && t[x].seq == \at(t[x].seq, Pre) &&
+        t[x].period == \at(t[x].period, Pre);
       loop assigns p, heap[0 .. count - 1], t[0 .. cap - 1].heap_pos;
       loop variant p;
     */
@@ -206,7 +224,7 @@ static void heap_sift_up(sloop_timer_entry *t, uint32_t *heap, uint32_t pos)
             break;
         }
         //@ assert less: timer_key(t, base, heap[p]) < timer_key(t, base, heap[parent]);
-        heap_swap(t, heap, p, parent) /*@ ghost (cap, count, base) */;
+        heap_swap(t, heap, p, parent) /*@ ghost (cap, count, base, gen) */;
         p = parent;
     }
 }
@@ -218,14 +236,20 @@ static void heap_sift_up(sloop_timer_entry *t, uint32_t *heap, uint32_t pos)
   requires timer_in_window(t, count, cap, base);
   requires timer_keyed_but_parent(t, heap, count, base, pos);
   requires timer_bridge(t, heap, count, base, pos);
+  requires \valid_read(gen + (0 .. cap - 1)) &&
+    \separated(gen + (0 .. cap - 1), t + (0 .. cap - 1), heap + (0 .. cap - 1));
   assigns heap[0 .. count - 1], t[0 .. cap - 1].heap_pos;
   ensures timer_perm(t, heap, cap);
   ensures timer_in_window(t, count, cap, base);
   ensures timer_keyed(t, heap, count, base);
+  ensures gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \old(gen[x]);
+  ensures fields_kept: \forall integer x; 0 <= x < cap ==>
+    t[x].deadline == \old(t[x].deadline) && t[x].seq == \old(t[x].seq) &&
+    t[x].period == \old(t[x].period);
   ensures timer_same_armed{Pre, Post}(t, count, cap);
 */
 static void heap_sift_down(sloop_timer_entry *t, uint32_t *heap, uint32_t count, uint32_t pos)
-    /*@ ghost (uint32_t cap, uint32_t base) */
+    /*@ ghost (uint32_t cap, uint32_t base, uint32_t *gen) */
 {
     uint32_t p = pos;
     /*@
@@ -235,6 +259,10 @@ static void heap_sift_down(sloop_timer_entry *t, uint32_t *heap, uint32_t count,
       loop invariant timer_keyed_but_parent(t, heap, count, base, p);
       loop invariant timer_bridge(t, heap, count, base, p);
       loop invariant timer_same_armed{Pre, Here}(t, count, cap);
+      loop invariant gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \at(gen[x], Pre);
+      loop invariant fields_kept: \forall integer x; 0 <= x < cap ==>
+        t[x].deadline == \at(t[x].deadline, Pre) && t[x].seq == \at(t[x].seq, Pre) &&
+        t[x].period == \at(t[x].period, Pre);
       loop assigns p, heap[0 .. count - 1], t[0 .. cap - 1].heap_pos;
       loop variant count - p;
     */
@@ -247,11 +275,12 @@ static void heap_sift_down(sloop_timer_entry *t, uint32_t *heap, uint32_t count,
         /*@ assert least_child: timer_child(child, p) &&
               \forall integer c; timer_child(c, p) && c < count ==>
                 timer_key(t, base, heap[child]) <= timer_key(t, base, heap[c]); */
+        //@ assert armed: t[heap[child]].heap_pos == child && t[heap[p]].heap_pos == p;
         if (!timer_less(t, heap[child], heap[p]) /*@ ghost (cap, base) */) {
             break;
         }
         //@ assert less: timer_key(t, base, heap[child]) < timer_key(t, base, heap[p]);
-        heap_swap(t, heap, p, child) /*@ ghost (cap, count, base) */;
+        heap_swap(t, heap, p, child) /*@ ghost (cap, count, base, gen) */;
         /*@ assert up_edge: \forall integer g; 0 <= g && timer_child(p, g) ==>
               timer_key(t, base, heap[g]) <= timer_key(t, base, heap[p]); */
         /*@ assert down_edges: \forall integer c; timer_child(c, p) && c < count ==>
@@ -269,6 +298,8 @@ static void heap_sift_down(sloop_timer_entry *t, uint32_t *heap, uint32_t count,
   requires id < cap && t[id].heap_pos >= n;
   requires timer_in_window(t, n, cap, base) && timer_win(t, base, id);
   requires timer_keyed(t, heap, n, base);
+  requires \valid_read(gen + (0 .. cap - 1)) &&
+    \separated(gen + (0 .. cap - 1), t + (0 .. cap - 1), heap + (0 .. cap - 1));
   assigns heap[0 .. cap - 1], t[0 .. cap - 1].heap_pos;
   ensures n < cap;
   ensures timer_perm(t, heap, cap);
@@ -277,15 +308,19 @@ static void heap_sift_down(sloop_timer_entry *t, uint32_t *heap, uint32_t count,
   ensures added: t[id].heap_pos < n + 1;
   ensures others: \forall integer y; 0 <= y < cap && y != id ==>
     (t[y].heap_pos < n + 1 <==> \old(t[y].heap_pos) < n);
+  ensures gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \old(gen[x]);
+  ensures fields_kept: \forall integer x; 0 <= x < cap ==>
+    t[x].deadline == \old(t[x].deadline) && t[x].seq == \old(t[x].seq) &&
+    t[x].period == \old(t[x].period);
 */
 static void heap_insert(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32_t id)
-    /*@ ghost (uint32_t cap, uint32_t base) */
+    /*@ ghost (uint32_t cap, uint32_t base, uint32_t *gen) */
 {
-    heap_swap(t, heap, n, t[id].heap_pos) /*@ ghost (cap, n, base) */;
+    heap_swap(t, heap, n, t[id].heap_pos) /*@ ghost (cap, n, base, gen) */;
     //@ assert at_end: heap[n] == id && t[id].heap_pos == n;
     /*@ assert others_armed: \forall integer y; 0 <= y < cap && y != id ==>
           (t[y].heap_pos < n + 1 <==> \at(t[y].heap_pos, Pre) < n); */
-    heap_sift_up(t, heap, n) /*@ ghost (cap, n + 1U, base) */;
+    heap_sift_up(t, heap, n) /*@ ghost (cap, n + 1U, base, gen) */;
 }
 
 /* The timer at pos was just moved there from the end of the heap: moves it up
@@ -297,21 +332,27 @@ static void heap_insert(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32
   requires timer_in_window(t, n, cap, base);
   requires timer_keyed_but_at(t, heap, n, base, pos);
   requires timer_bridge(t, heap, n, base, pos);
+  requires \valid_read(gen + (0 .. cap - 1)) &&
+    \separated(gen + (0 .. cap - 1), t + (0 .. cap - 1), heap + (0 .. cap - 1));
   assigns heap[0 .. n - 1], t[0 .. cap - 1].heap_pos;
   ensures timer_perm(t, heap, cap);
   ensures timer_in_window(t, n, cap, base);
   ensures timer_keyed(t, heap, n, base);
+  ensures gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \old(gen[x]);
+  ensures fields_kept: \forall integer x; 0 <= x < cap ==>
+    t[x].deadline == \old(t[x].deadline) && t[x].seq == \old(t[x].seq) &&
+    t[x].period == \old(t[x].period);
   ensures timer_same_armed{Pre, Post}(t, n, cap);
 */
 static void heap_refill(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32_t pos)
-    /*@ ghost (uint32_t cap, uint32_t base) */
+    /*@ ghost (uint32_t cap, uint32_t base, uint32_t *gen) */
 {
     if ((pos > 0U) && timer_less(t, heap[pos], heap[(pos - 1U) / 2U]) /*@ ghost (cap, base) */) {
         /*@ assert below: \forall integer c; timer_child(c, pos) && c < n ==>
               timer_key(t, base, heap[pos]) <= timer_key(t, base, heap[c]); */
-        heap_sift_up(t, heap, pos) /*@ ghost (cap, n, base) */;
+        heap_sift_up(t, heap, pos) /*@ ghost (cap, n, base, gen) */;
     } else {
-        heap_sift_down(t, heap, n, pos) /*@ ghost (cap, base) */;
+        heap_sift_down(t, heap, n, pos) /*@ ghost (cap, base, gen) */;
     }
 }
 
@@ -322,6 +363,8 @@ static void heap_refill(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32
   requires id < cap && t[id].heap_pos < n + 1;
   requires timer_in_window(t, n + 1, cap, base);
   requires timer_keyed(t, heap, n + 1, base);
+  requires \valid_read(gen + (0 .. cap - 1)) &&
+    \separated(gen + (0 .. cap - 1), t + (0 .. cap - 1), heap + (0 .. cap - 1));
   assigns heap[0 .. cap - 1], t[0 .. cap - 1].heap_pos;
   ensures timer_perm(t, heap, cap);
   ensures timer_in_window(t, n, cap, base);
@@ -329,9 +372,13 @@ static void heap_refill(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32
   ensures removed: t[id].heap_pos >= n;
   ensures others: \forall integer y; 0 <= y < cap && y != id ==>
     (t[y].heap_pos < n <==> \old(t[y].heap_pos) < n + 1);
+  ensures gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \old(gen[x]);
+  ensures fields_kept: \forall integer x; 0 <= x < cap ==>
+    t[x].deadline == \old(t[x].deadline) && t[x].seq == \old(t[x].seq) &&
+    t[x].period == \old(t[x].period);
 */
 static void heap_remove(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32_t id)
-    /*@ ghost (uint32_t cap, uint32_t base) */
+    /*@ ghost (uint32_t cap, uint32_t base, uint32_t *gen) */
 {
     uint32_t pos = t[id].heap_pos;
     /*@ assert only_id_at_n: pos == n ==>
@@ -341,11 +388,13 @@ static void heap_remove(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32
               timer_key(t, base, heap[pos]) <= timer_key(t, base, heap[c]); */
         /*@ assert above: \forall integer g; 0 <= g && timer_child(pos, g) ==>
               timer_key(t, base, heap[g]) <= timer_key(t, base, heap[pos]); */
-        heap_swap(t, heap, pos, n) /*@ ghost (cap, n, base) */;
+        heap_swap(t, heap, pos, n) /*@ ghost (cap, n, base, gen) */;
         /*@ assert others_armed: \forall integer y; 0 <= y < cap && y != id ==>
               (t[y].heap_pos < n <==> \at(t[y].heap_pos, Pre) < n + 1); */
         //@ assert removed_key: heap[n] == id;
-        heap_refill(t, heap, n, pos) /*@ ghost (cap, base) */;
+        heap_refill(t, heap, n, pos) /*@ ghost (cap, base, gen) */;
+        /*@ assert others_done: \forall integer y; 0 <= y < cap && y != id ==>
+              (t[y].heap_pos < n <==> \at(t[y].heap_pos, Pre) < n + 1); */
     }
 }
 
@@ -357,7 +406,10 @@ static void heap_remove(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32
   requires id < cap && t[id].heap_pos >= n;
   requires timer_in_window(t, n, cap, base) && timer_keyed(t, heap, n, base);
   requires timer_off(deadline, base) < 2147483648;
+  requires \valid_read(gen + (0 .. cap - 1)) &&
+    \separated(gen + (0 .. cap - 1), t + (0 .. cap - 1), heap + (0 .. cap - 1));
   assigns t[id].deadline, t[id].period, t[id].seq;
+  ensures gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \old(gen[x]);
   ensures t[id].deadline == deadline && t[id].period == period && t[id].seq == seq;
   ensures timer_perm(t, heap, cap);
   ensures timer_in_window(t, n, cap, base) && timer_win(t, base, id);
@@ -368,7 +420,8 @@ static void heap_remove(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32
     t[y].seq == \old(t[y].seq);
 */
 static void timer_set(sloop_timer_entry *t, uint32_t id, sloop_tick deadline, uint32_t period,
-                      uint64_t seq) /*@ ghost (uint32_t *heap, uint32_t n, uint32_t cap, uint32_t base) */
+                      uint64_t seq)
+    /*@ ghost (uint32_t *heap, uint32_t n, uint32_t cap, uint32_t base, uint32_t *gen) */
 {
     t[id].deadline = deadline;
     t[id].period = period;
@@ -376,6 +429,7 @@ static void timer_set(sloop_timer_entry *t, uint32_t id, sloop_tick deadline, ui
     //@ assert heap_kept: \forall integer i; 0 <= i < cap ==> heap[i] == \at(heap[i], Pre);
     /*@ assert positions_kept: \forall integer x; 0 <= x < cap ==>
           t[x].heap_pos == \at(t[x].heap_pos, Pre); */
+    //@ assert gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \at(gen[x], Pre);
 }
 
 /* Stores the new number of armed timers and the next start order. A helper so
@@ -502,7 +556,7 @@ bool sloop_timerq_disarm(sloop_timerq *q, sloop_slot_ref ref)
         /*@ ghost uint32_t base = q->t[q->heap[0]].deadline; */
         /*@ ghost timer_window_of_top(q->t, q->heap, q->count, q->ids.cap); */
         /*@ ghost timer_keyed_of_ordered(q->t, q->heap, q->count, q->ids.cap, base); */
-        heap_remove(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base) */;
+        heap_remove(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base, q->ids.gen) */;
         /*@ assert gen_kept: \forall integer x; 0 <= x < q->ids.cap ==>
               q->ids.gen[x] == \at(q->ids.gen[x], Pre); */
         /*@ assert fields_kept: \forall integer x; 0 <= x < q->ids.cap ==>
@@ -536,11 +590,11 @@ bool sloop_timerq_arm(sloop_timerq *q, sloop_slot_ref ref, sloop_tick now, uint3
         /*@ ghost timer_keyed_of_ordered(q->t, q->heap, n, q->ids.cap, base); */
         if (q->t[ref.index].heap_pos < n) { /* re-arm: take it out first */
             n--;
-            heap_remove(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base) */;
+            heap_remove(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base, q->ids.gen) */;
         }
         timer_set(q->t, ref.index, sloop_tick_add(now, delay), period, seq)
-            /*@ ghost (q->heap, n, q->ids.cap, base) */;
-        heap_insert(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base) */;
+            /*@ ghost (q->heap, n, q->ids.cap, base, q->ids.gen) */;
+        heap_insert(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base, q->ids.gen) */;
         n++;
         /*@ ghost timer_ordered_of_keyed(q->t, q->heap, n, q->ids.cap, base); */
         timer_commit(q, n, seq + 1U);
@@ -570,14 +624,14 @@ bool sloop_timerq_pop_expired(sloop_timerq *q, sloop_tick now, sloop_slot_ref *r
         /*@ ghost uint32_t base = timer_base(now); */
         /*@ ghost timer_keyed_of_ordered(q->t, q->heap, q->count, q->ids.cap, base); */
         ok = sloop_slots_ref_at(&q->ids, id, ref);
-        heap_remove(q->t, q->heap, n, id) /*@ ghost (q->ids.cap, base) */;
+        heap_remove(q->t, q->heap, n, id) /*@ ghost (q->ids.cap, base, q->ids.gen) */;
         if (period > 0U) {
             sloop_tick next = sloop_tick_add(deadline, period);
             if (sloop_tick_reached(now, next)) {
                 next = sloop_tick_add(now, period); /* fell behind: skip, no burst */
             }
-            timer_set(q->t, id, next, period, seq) /*@ ghost (q->heap, n, q->ids.cap, base) */;
-            heap_insert(q->t, q->heap, n, id) /*@ ghost (q->ids.cap, base) */;
+            timer_set(q->t, id, next, period, seq) /*@ ghost (q->heap, n, q->ids.cap, base, q->ids.gen) */;
+            heap_insert(q->t, q->heap, n, id) /*@ ghost (q->ids.cap, base, q->ids.gen) */;
             n++;
             seq++;
         }
