@@ -398,6 +398,41 @@ static void heap_remove(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32
     }
 }
 
+/* Takes id out of the heap of n armed timers if it is in it; returns the new
+ * number of armed timers. */
+/*@
+  requires timer_arrays(t, heap, cap) && n <= cap && timer_perm(t, heap, cap);
+  requires id < cap;
+  requires timer_in_window(t, n, cap, base);
+  requires timer_keyed(t, heap, n, base);
+  requires \valid_read(gen + (0 .. cap - 1)) &&
+    \separated(gen + (0 .. cap - 1), t + (0 .. cap - 1), heap + (0 .. cap - 1));
+  assigns heap[0 .. cap - 1], t[0 .. cap - 1].heap_pos;
+  ensures was_armed: \old(t[id].heap_pos) < n ==> \result == n - 1;
+  ensures was_not_armed: \old(t[id].heap_pos) >= n ==> \result == n;
+  ensures \result <= n;
+  ensures timer_perm(t, heap, cap);
+  ensures timer_in_window(t, \result, cap, base);
+  ensures timer_keyed(t, heap, \result, base);
+  ensures out: t[id].heap_pos >= \result;
+  ensures others: \forall integer y; 0 <= y < cap && y != id ==>
+    (t[y].heap_pos < \result <==> \old(t[y].heap_pos) < n);
+  ensures gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \old(gen[x]);
+  ensures fields_kept: \forall integer x; 0 <= x < cap ==>
+    t[x].deadline == \old(t[x].deadline) && t[x].seq == \old(t[x].seq) &&
+    t[x].period == \old(t[x].period);
+*/
+static uint32_t heap_take_out(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32_t id)
+    /*@ ghost (uint32_t cap, uint32_t base, uint32_t *gen) */
+{
+    uint32_t m = n;
+    if (t[id].heap_pos < n) {
+        m = n - 1U;
+        heap_remove(t, heap, m, id) /*@ ghost (cap, base, gen) */;
+    }
+    return m;
+}
+
 /* Gives timer id a new deadline, period and start order while it is not armed.
  * A helper so that the proof that the heap facts survive these stores happens in
  * a small context. */
@@ -588,10 +623,7 @@ bool sloop_timerq_arm(sloop_timerq *q, sloop_slot_ref ref, sloop_tick now, uint3
         uint64_t seq = q->next_seq;
         /*@ ghost uint32_t base = timer_base(now); */
         /*@ ghost timer_keyed_of_ordered(q->t, q->heap, n, q->ids.cap, base); */
-        if (q->t[ref.index].heap_pos < n) { /* re-arm: take it out first */
-            n--;
-            heap_remove(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base, q->ids.gen) */;
-        }
+        n = heap_take_out(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base, q->ids.gen) */;
         timer_set(q->t, ref.index, sloop_tick_add(now, delay), period, seq)
             /*@ ghost (q->heap, n, q->ids.cap, base, q->ids.gen) */;
         heap_insert(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base, q->ids.gen) */;
