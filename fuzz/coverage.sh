@@ -26,7 +26,7 @@ mkdir -p "$B/fuzz" build/logs
 log=build/logs/coverage.log
 : >"$log"
 status=0
-cov_make=(make --no-print-directory CC=gcc OPT=-O0 EXTRA_CFLAGS=--coverage)
+cov_make=(make --no-print-directory CC=gcc OPT=-O0 "EXTRA_CFLAGS=--coverage -DSLOOP_TEST_GCOV")
 
 want() { [[ "$from" == *" all "* || "$from" == *" $1 "* ]]; }
 fail() { echo "coverage: $1 FAILED, see $log (the report below misses part of it)"; status=1; }
