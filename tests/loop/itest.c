@@ -911,6 +911,29 @@ void it_pattern(uint8_t *out, size_t len, uint32_t seed)
     }
 }
 
+bool it_echo_round_trip(it_peer *p, uint32_t seed)
+{
+    uint8_t payload[32];
+    uint8_t wire[36];
+    uint32_t t0 = it_now_ms();
+    size_t n;
+    it_pattern(payload, sizeof payload, seed);
+    n = it_frame(wire, payload, (uint32_t)sizeof payload);
+    if (!it_peer_send(p, wire, n)) {
+        return false;
+    }
+    while (!it_peer_has(p, n)) {
+        if (((uint32_t)(it_now_ms() - t0) > IT_WAIT_MS) || !it_step()) {
+            return false;
+        }
+    }
+    if (memcmp(p->buf, wire, n) != 0) {
+        return false;
+    }
+    it_peer_consume(p, n);
+    return true;
+}
+
 /* ---- Fault-injecting sys table ------------------------------------------------------------- */
 
 static bool fault_take(it_fault *f, unsigned *left)

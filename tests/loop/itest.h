@@ -253,6 +253,9 @@ sloop_fd it_bound_not_listening(uint16_t *port);
 size_t it_frame(uint8_t *out, const void *payload, uint32_t len);
 /* Deterministic bytes: the same (seed, length) always gives the same content. */
 void it_pattern(uint8_t *out, size_t len, uint32_t seed);
+/* Sends one 32-byte it_pattern(seed) frame on p and waits (stepping the loop, up
+ * to IT_WAIT_MS) until exactly it comes back; consumes it. For echo servers. */
+bool it_echo_round_trip(it_peer *p, uint32_t seed);
 
 /* ---- A sys table that wraps sloop_sys_default() to inject faults --------------------- */
 typedef struct it_fault {

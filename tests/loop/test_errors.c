@@ -29,42 +29,18 @@ static bool start_echo(const sloop_sys *sys)
     return it_listen(&o, &lst, &port);
 }
 
-/* One echo round trip of a small frame on peer p. */
-static bool round_trip(it_peer *p, uint32_t seed)
-{
-    uint8_t payload[32];
-    uint8_t wire[36];
-    uint32_t t0 = it_now_ms();
-    size_t n;
-    it_pattern(payload, sizeof payload, seed);
-    n = it_frame(wire, payload, (uint32_t)sizeof payload);
-    if (!it_peer_send(p, wire, n)) {
-        return false;
-    }
-    while (!it_peer_has(p, n)) {
-        if (((uint32_t)(it_now_ms() - t0) > IT_WAIT_MS) || !it_step()) {
-            return false;
-        }
-    }
-    if (memcmp(p->buf, wire, n) != 0) {
-        return false;
-    }
-    it_peer_consume(p, n);
-    return true;
-}
-
 IT_CASE(error_peer_reset)
 {
     SL_CHECK(start_echo(NULL));
     SL_CHECK(it_peer_connect(&peers[0], port, 0));
     SL_CHECK(it_peer_connect(&peers[1], port, 0));
     IT_WAIT(srv.opens == 2U, IT_WAIT_MS);
-    SL_CHECK(round_trip(&peers[0], 1U));
+    SL_CHECK(it_echo_round_trip(&peers[0], 1U));
     it_peer_close(&peers[0], true); /* SO_LINGER {1, 0}: RST */
     IT_WAIT(srv.closes == 1U, IT_WAIT_MS);
     SL_CHECK_EQ(srv.last_reason, SLOOP_CLOSE_RESET);
     SL_CHECK_EQ(it_ctr().closes[SLOOP_CLOSE_RESET], 1);
-    SL_CHECK(round_trip(&peers[1], 2U));
+    SL_CHECK(it_echo_round_trip(&peers[1], 2U));
     it_peer_close(&peers[1], false);
     IT_WAIT(srv.closes == 2U, IT_WAIT_MS);
     SL_CHECK_EQ(srv.reason[SLOOP_CLOSE_PEER], 1);
@@ -129,7 +105,7 @@ IT_CASE(error_eintr_everywhere)
     }
     for (m = 0U; m < 5U; m++) {
         for (i = 0U; i < 5U; i++) {
-            SL_CHECK(round_trip(&peers[i], i * 5U + m));
+            SL_CHECK(it_echo_round_trip(&peers[i], i * 5U + m));
         }
     }
     SL_CHECK_EQ(srv.frames, 25);
@@ -163,7 +139,7 @@ IT_CASE(error_short_reads_and_writes)
     }
     for (m = 0U; m < 4U; m++) {
         for (i = 0U; i < 4U; i++) {
-            SL_CHECK(round_trip(&peers[i], 100U + i * 4U + m));
+            SL_CHECK(it_echo_round_trip(&peers[i], 100U + i * 4U + m));
         }
     }
     SL_CHECK_EQ(srv.frames, 16);
@@ -191,7 +167,7 @@ IT_CASE(error_accept_emfile_pauses_then_serves)
     SL_CHECK_EQ(it_ctr().accept_errors, 1);
     SL_CHECK_EQ(it_ctr().sys_errors[SLOOP_SYS_EMFILE], 1);
     for (i = 0U; i < 3U; i++) {
-        SL_CHECK(round_trip(&peers[i], i));
+        SL_CHECK(it_echo_round_trip(&peers[i], i));
     }
     SL_CHECK_EQ(it_ctr().accepts, 3);
     SL_CHECK_EQ(srv.frames, 3);
@@ -222,7 +198,7 @@ IT_CASE(error_accept_failing_for_good_backs_off)
     SL_CHECK(it_ctr().accept_pauses > 0U);
     SL_CHECK_EQ(it_ctr().accepts, 0);
     f.broken_accept = 0U;
-    SL_CHECK(round_trip(&peers[0], 0U));
+    SL_CHECK(it_echo_round_trip(&peers[0], 0U));
     SL_CHECK_EQ(it_ctr().accepts, 1);
     it_peer_close(&peers[0], false);
     IT_WAIT(srv.closes == 1U, IT_WAIT_MS);
@@ -287,7 +263,6 @@ static void watch_cb(sloop_loop *loop, sloop_watch w, sloop_fd fd, unsigned even
         r->stop_err = sloop_watch_stop(loop, w);
     }
 }
-
 
 IT_CASE(watch_pipe_readable_writable_stop)
 {

@@ -103,30 +103,6 @@ static bool start_echo(void)
     return it_listen(&o, &lst, &port);
 }
 
-/* One echo round trip of a small frame on peer p. */
-static bool round_trip(it_peer *p, uint32_t seed)
-{
-    uint8_t payload[32];
-    uint8_t wire[36];
-    uint32_t t0 = it_now_ms();
-    size_t n;
-    it_pattern(payload, sizeof payload, seed);
-    n = it_frame(wire, payload, (uint32_t)sizeof payload);
-    if (!it_peer_send(p, wire, n)) {
-        return false;
-    }
-    while (!it_peer_has(p, n)) {
-        if (((uint32_t)(it_now_ms() - t0) > IT_WAIT_MS) || !it_step()) {
-            return false;
-        }
-    }
-    if (memcmp(p->buf, wire, n) != 0) {
-        return false;
-    }
-    it_peer_consume(p, n);
-    return true;
-}
-
 /* Calls per signal number, and the handle each watcher was called with. */
 typedef struct sig_rec {
     unsigned calls[65];
@@ -220,7 +196,7 @@ IT_CASE(signal_term_and_hup_during_echo)
     IT_WAIT(srv.opens == 3U, IT_WAIT_MS);
     for (round = 0U; round < 60U; round++) {
         for (i = 0U; i < 3U; i++) {
-            SL_CHECK(round_trip(&peers[i], round * 3U + i));
+            SL_CHECK(it_echo_round_trip(&peers[i], round * 3U + i));
         }
         if ((round % 10U) == 3U) {
             SL_CHECK_EQ(kill(getpid(), SIGTERM), 0);
@@ -587,7 +563,7 @@ IT_CASE(fork_child_serves_accepted_connection)
     SL_CHECK_OK(sloop_signal_start(&it_loop, SIGUSR2, on_signal, &sigs, &s));
     SL_CHECK(it_peer_connect(&peers[0], port, 0));
     IT_WAIT(srv.opens == 1U, IT_WAIT_MS);
-    SL_CHECK(round_trip(&peers[0], 1U)); /* served by the parent */
+    SL_CHECK(it_echo_round_trip(&peers[0], 1U)); /* served by the parent */
     c = srv.last_open;
     SL_CHECK_EQ(sloop_fork_reinit(NULL), SLOOP_EINVAL);
     fflush(stdout);
