@@ -6,7 +6,8 @@
  *
  * --port 0 (the default) lets the OS pick a port; the chosen port is printed as
  * "listening on ADDR:PORT". Prints the memory budget at start and the counters
- * on SIGINT/SIGTERM, then shuts down gracefully (queued echoes are flushed).
+ * on SIGINT/SIGTERM, then shuts down gracefully (queued echoes are flushed; a
+ * second signal stops at once).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <signal.h>
@@ -17,8 +18,6 @@
 #include "sloop.h"
 
 static sloop_loop loop; /* all of the server's memory */
-static volatile sig_atomic_t stop_signal;
-
 static void on_frame(sloop_loop *l, sloop_conn c, const uint8_t *data, uint32_t len, void *user)
 {
     uint32_t space = 0U;
@@ -44,6 +43,32 @@ static void on_writable(sloop_loop *l, sloop_conn c, void *user)
 
 static const sloop_handler echo_handler = { NULL, on_frame, on_writable, NULL };
 
+/* Stop signals. Where the loop has signal watchers (POSIX), SIGINT and SIGTERM
+ * are delivered as loop events and the callback may call the loop. Elsewhere
+ * (Windows: SLOOP_EBACKEND) a plain handler sets a flag that a 50 ms timer
+ * polls, because a signal handler must never touch the loop. */
+static volatile sig_atomic_t stop_signal;
+
+/* The first stop signal starts a graceful shutdown (2 s to flush); a second
+ * one stops at once (sloop_close then aborts what is left). */
+static void stop_requested(sloop_loop *l)
+{
+    static int requests;
+    if (requests++ == 0) {
+        (void)sloop_shutdown(l, 2000U);
+    } else {
+        sloop_stop(l);
+    }
+}
+
+static void on_stop_signal(sloop_loop *l, sloop_signal sig, int signo, void *user)
+{
+    (void)sig;
+    (void)signo;
+    (void)user;
+    stop_requested(l);
+}
+
 static void on_signal(int sig)
 {
     /* signal() may reset the handler on delivery (System V semantics: glibc
@@ -53,15 +78,32 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
-/* Polls for a stop signal; a signal handler itself never touches the loop. */
 static void on_tick(sloop_loop *l, sloop_timer t, void *user)
 {
     (void)t;
     (void)user;
     if (stop_signal != 0) {
         stop_signal = 0;
-        (void)sloop_shutdown(l, 2000U);
+        stop_requested(l);
     }
+}
+
+static sloop_err watch_stop_signals(sloop_loop *l)
+{
+    static const int stops[2] = { SIGINT, SIGTERM };
+    sloop_signal sig;
+    sloop_timer tick;
+    sloop_err err = SLOOP_OK;
+    int i;
+    for (i = 0; i < 2 && err == SLOOP_OK; i++) {
+        err = sloop_signal_start(l, stops[i], on_stop_signal, NULL, &sig);
+    }
+    if (err != SLOOP_EBACKEND) {
+        return err;
+    }
+    (void)signal(SIGINT, on_signal);
+    (void)signal(SIGTERM, on_signal);
+    return sloop_timer_start(l, 50U, 50U, on_tick, NULL, &tick);
 }
 
 static int parse_backend(const char *s, sloop_backend *b)
@@ -104,7 +146,6 @@ int main(int argc, char **argv)
     sloop_options opts = { SLOOP_BACKEND_DEFAULT, NULL };
     sloop_listen_options lo;
     sloop_listener listener;
-    sloop_timer tick;
     uint16_t port = 0U;
     sloop_err err;
     int i;
@@ -141,9 +182,11 @@ int main(int argc, char **argv)
         return 1;
     }
     (void)sloop_listener_port(&loop, listener, &port);
-    (void)sloop_timer_start(&loop, 50U, 50U, on_tick, NULL, &tick);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    err = watch_stop_signals(&loop);
+    if (err != SLOOP_OK) {
+        fprintf(stderr, "echo_server: stop signals: %s\n", sloop_strerror(err));
+        return 1;
+    }
 
     printf("budget: sizeof(sloop_loop)=%zu bytes, per connection=%zu bytes, "
            "max connections=%u, max frame=%u\n",
@@ -154,7 +197,6 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     err = sloop_run(&loop);
-    (void)sloop_timer_stop(&loop, tick);
     print_counters(&loop);
     (void)sloop_close(&loop);
     if (err != SLOOP_OK) {

@@ -89,7 +89,6 @@ static http_conn conns[SLOOP_MAX_CONNS];  /* indexed by sloop_conn.id */
 static http_app_counters app;
 static char out[HTTP_RESPONSE_MAX];       /* one response at a time */
 static char json[HTTP_RESPONSE_MAX - 512U];
-static volatile sig_atomic_t stop_signal;
 
 /* ---- Responses ------------------------------------------------------------------ */
 
@@ -443,6 +442,30 @@ static const sloop_handler http_handler = { on_open, on_frame, on_writable, NULL
 
 /* ---- main ------------------------------------------------------------------------------ */
 
+/* Stop signals: loop events where the loop has signal watchers (POSIX); elsewhere
+ * (Windows: SLOOP_EBACKEND) a plain handler sets a flag that a 50 ms timer polls,
+ * because a signal handler must never touch the loop. The first signal starts a
+ * graceful shutdown, a second one stops at once. */
+static volatile sig_atomic_t stop_signal;
+
+static void stop_requested(sloop_loop *l)
+{
+    static int requests;
+    if (requests++ == 0) {
+        (void)sloop_shutdown(l, 2000U);
+    } else {
+        sloop_stop(l);
+    }
+}
+
+static void on_stop_signal(sloop_loop *l, sloop_signal sig, int signo, void *user)
+{
+    (void)sig;
+    (void)signo;
+    (void)user;
+    stop_requested(l);
+}
+
 static void on_signal(int sig)
 {
     (void)signal(sig, on_signal); /* System V signal() resets the handler */
@@ -455,8 +478,26 @@ static void on_tick(sloop_loop *l, sloop_timer t, void *user)
     (void)user;
     if (stop_signal != 0) {
         stop_signal = 0;
-        (void)sloop_shutdown(l, 2000U);
+        stop_requested(l);
     }
+}
+
+static sloop_err watch_stop_signals(sloop_loop *l)
+{
+    static const int stops[2] = { SIGINT, SIGTERM };
+    sloop_signal sig;
+    sloop_timer tick;
+    sloop_err err = SLOOP_OK;
+    int i;
+    for (i = 0; i < 2 && err == SLOOP_OK; i++) {
+        err = sloop_signal_start(l, stops[i], on_stop_signal, NULL, &sig);
+    }
+    if (err != SLOOP_EBACKEND) {
+        return err;
+    }
+    (void)signal(SIGINT, on_signal);
+    (void)signal(SIGTERM, on_signal);
+    return sloop_timer_start(l, 50U, 50U, on_tick, NULL, &tick);
 }
 
 static int parse_backend(const char *s, sloop_backend *b)
@@ -488,7 +529,6 @@ int main(int argc, char **argv)
     sloop_options opts = { SLOOP_BACKEND_DEFAULT, NULL };
     sloop_listen_options lo;
     sloop_listener listener;
-    sloop_timer tick;
     uint16_t port = 0U;
     sloop_err err;
     size_t n;
@@ -530,9 +570,11 @@ int main(int argc, char **argv)
         return 1;
     }
     (void)sloop_listener_port(&loop, listener, &port);
-    (void)sloop_timer_start(&loop, 50U, 50U, on_tick, NULL, &tick);
-    (void)signal(SIGINT, on_signal);
-    (void)signal(SIGTERM, on_signal);
+    err = watch_stop_signals(&loop);
+    if (err != SLOOP_OK) {
+        fprintf(stderr, "http_hello: stop signals: %s\n", sloop_strerror(err));
+        return 1;
+    }
     printf("budget: sizeof(sloop_loop)=%zu bytes, http state=%zu bytes, max connections=%u, "
            "max head=%u, max body=%u\n",
            sizeof(sloop_loop), sizeof conns, (unsigned)SLOOP_MAX_CONNS,
@@ -542,7 +584,6 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     err = sloop_run(&loop);
-    (void)sloop_timer_stop(&loop, tick);
     n = http_stats_json(&loop, &app, json, sizeof json);
     printf("stats: %.*s", (int)n, json);
     (void)sloop_close(&loop);
