@@ -71,6 +71,16 @@ static sloop_err signal_channel_watch(sloop_loop *loop, sloop_fd fd)
     return err;
 }
 
+/* The channel's descriptor for signal_set, or SLOOP_FD_INVALID once it was closed
+ * behind sloop's back: that number may belong to someone else by now (another
+ * loop's signalfd, whose mask an update would replace). The sys table then
+ * reports EBADF and still restores the removed signals. */
+static sloop_fd signal_channel_fd(const sloop_loop *loop)
+{
+    return ((loop->chan_dead & SLOOP__CHAN_SIGNAL_DEAD) != 0U) ? SLOOP_FD_INVALID
+                                                               : loop->signal_reg.fd;
+}
+
 static sloop_err signal_channel_open(sloop_loop *loop)
 {
     sloop_fd fd = SLOOP_FD_INVALID;
@@ -124,7 +134,7 @@ sloop_err sloop_signal_start(sloop_loop *loop, int signo, sloop_signal_cb cb, vo
         err = signal_channel_open(loop);
     }
     if (err == SLOOP_OK) {
-        rc = loop->sys->signal_set(loop->sys->ctx, loop->signal_reg.fd, loop->signal_mask,
+        rc = loop->sys->signal_set(loop->sys->ctx, signal_channel_fd(loop), loop->signal_mask,
                                    loop->signal_mask | bit);
         if (rc != SLOOP_SYS_OK) {
             (void)sloop__sys_failed(loop, rc);
@@ -132,7 +142,7 @@ sloop_err sloop_signal_start(sloop_loop *loop, int signo, sloop_signal_cb cb, vo
             if (loop->signal_mask == 0U) {
                 /* Opened for this watcher only: released whole (set to the
                  * empty mask first, as every channel is before its close). */
-                (void)loop->sys->signal_set(loop->sys->ctx, loop->signal_reg.fd, 0U, 0U);
+                (void)loop->sys->signal_set(loop->sys->ctx, signal_channel_fd(loop), 0U, 0U);
                 signal_channel_close(loop);
             }
         }
@@ -157,8 +167,8 @@ static sloop_err signal_stop_index(sloop_loop *loop, uint32_t index)
     if (sloop_slots_ref_at(&loop->signal_slots, index, &ref)) {
         uint64_t bit = signal_bit(loop->signals[index].signo);
         uint64_t left = loop->signal_mask & ~bit;
-        int rc = loop->sys->signal_set(loop->sys->ctx, loop->signal_reg.fd, loop->signal_mask,
-                                       left);
+        int rc = loop->sys->signal_set(loop->sys->ctx, signal_channel_fd(loop),
+                                       loop->signal_mask, left);
         (void)sloop_slots_close(&loop->signal_slots, ref);
         loop->signal_mask = left;
         if (rc != SLOOP_SYS_OK) {
