@@ -21,6 +21,16 @@ static sloop_err fork_first_error(sloop_err have, sloop_err now)
     return (have != SLOOP_OK) ? have : now;
 }
 
+/* A channel closed behind sloop's back before the fork was no longer registered;
+ * the fresh one that replaced it above is added, the others are re-added. */
+static sloop_err fork_channel_readd(sloop_loop *loop, sloop__reg *reg)
+{
+    if ((reg->fd != SLOOP_FD_INVALID) && (reg->added == 0U)) {
+        return sloop__backend_add(loop, reg, false);
+    }
+    return sloop__backend_fork_readd(loop, reg);
+}
+
 sloop_err sloop_fork_reinit(sloop_loop *loop)
 {
     sloop_err err;
@@ -45,7 +55,7 @@ sloop_err sloop_fork_reinit(sloop_loop *loop)
     for (i = 0U; i < SLOOP__NONZERO(SLOOP_MAX_WATCHERS); i++) {
         err = fork_first_error(err, sloop__backend_fork_readd(loop, &loop->watches[i].reg));
     }
-    err = fork_first_error(err, sloop__backend_fork_readd(loop, &loop->wake_reg));
-    err = fork_first_error(err, sloop__backend_fork_readd(loop, &loop->signal_reg));
+    err = fork_first_error(err, fork_channel_readd(loop, &loop->wake_reg));
+    err = fork_first_error(err, fork_channel_readd(loop, &loop->signal_reg));
     return err;
 }
