@@ -813,6 +813,80 @@ SL_TEST(fork_reinit_whose_signal_set_fails_leaves_a_closable_loop)
     SL_CHECK_EQ(g_loop.signal_reg.fd, SLOOP_FD_INVALID);
     SL_CHECK(fork_teardown(p, base));
 }
+/* A wake-up channel lost before sloop_fork_reinit (closed behind the loop, its
+ * number then taken by a pipe), and no new one to be had: SLOOP_ESYS, sloop_wake
+ * refuses, and neither the fork nor sloop_close touches the pipe. */
+SL_TEST(fork_reinit_that_cannot_replace_a_lost_wake_channel_leaves_a_closable_loop)
+{
+    sloop_options o;
+    int p[2];
+    int fd;
+    int base = fd_count();
+    wrap_reset();
+    o.backend = SLOOP_BACKEND_POLL;
+    o.sys = &g_wrap;
+    SL_CHECK_OK(sloop_init(&g_loop, &o));
+    SL_CHECK_OK(sloop_wake_start(&g_loop, on_wake, NULL));
+    fd = (int)g_loop.wake_reg.fd;
+    SL_CHECK_EQ(close(fd), 0);
+    SL_CHECK_OK(sloop_run_once(&g_loop, 0));
+    SL_CHECK_EQ(sloop_last_sys_error(&g_loop), SLOOP_SYS_EBADF);
+    SL_CHECK_EQ(pipe(p), 0);
+    SL_CHECK_EQ(p[0], fd);
+    g_fail_wake_open = g_n_wake_open + 1U;
+    SL_CHECK_EQ(sloop_fork_reinit(&g_loop), SLOOP_ESYS);
+    SL_CHECK_EQ(sloop_last_sys_error(&g_loop), SLOOP_SYS_EMFILE);
+    SL_CHECK_EQ(sloop_wake(&g_loop), SLOOP_ESTATE);
+    SL_CHECK_OK(sloop_close(&g_loop));
+    SL_CHECK(fd_is_open(p[0]));
+    SL_CHECK_EQ(close(p[0]), 0);
+    SL_CHECK_EQ(close(p[1]), 0);
+    SL_CHECK_EQ(g_bad_closes, 0);
+    SL_CHECK_EQ(fd_count(), base);
+}
+
+static unsigned g_seen_events[2];
+
+static void on_which(sloop_loop *loop, sloop_watch w, sloop_fd fd, unsigned events, void *user)
+{
+    (void)loop;
+    (void)w;
+    (void)fd;
+    g_seen_events[*(const unsigned *)user] |= events;
+}
+
+/* Two interest changes queued under epoll, the later one's watcher stopped first:
+ * the earlier change still reaches the kernel, the stopped watcher gets nothing. */
+SL_TEST(stopping_a_watcher_keeps_the_interest_change_queued_before_it)
+{
+    static unsigned which[2] = { 0U, 1U };
+    sloop_options o;
+    sloop_watch w[2];
+    int a[2];
+    int b[2];
+    o.backend = SLOOP_BACKEND_EPOLL;
+    o.sys = NULL;
+    g_seen_events[0] = g_seen_events[1] = 0U;
+    SL_CHECK_EQ(pipe(a), 0);
+    SL_CHECK_EQ(pipe(b), 0);
+    SL_CHECK_OK(sloop_init(&g_loop, &o));
+    /* The write ends, watched for reading first: never ready. */
+    SL_CHECK_OK(sloop_watch_start(&g_loop, (sloop_fd)a[1], SLOOP_READABLE, on_which,
+                                  &which[0], &w[0]));
+    SL_CHECK_OK(sloop_watch_start(&g_loop, (sloop_fd)b[1], SLOOP_READABLE, on_which,
+                                  &which[1], &w[1]));
+    SL_CHECK_OK(sloop_run_once(&g_loop, 0));
+    SL_CHECK_EQ(g_seen_events[0] | g_seen_events[1], 0U);
+    SL_CHECK_OK(sloop_watch_modify(&g_loop, w[0], SLOOP_WRITABLE));
+    SL_CHECK_OK(sloop_watch_modify(&g_loop, w[1], SLOOP_WRITABLE));
+    SL_CHECK_OK(sloop_watch_stop(&g_loop, w[1]));
+    SL_CHECK_OK(sloop_run_once(&g_loop, 1000));
+    SL_CHECK_EQ(g_seen_events[0], SLOOP_WRITABLE);
+    SL_CHECK_EQ(g_seen_events[1], 0U);
+    SL_CHECK_EQ(sloop_last_sys_error(&g_loop), 0);
+    SL_CHECK_OK(sloop_close(&g_loop));
+    SL_CHECK_EQ(close(a[0]) | close(a[1]) | close(b[0]) | close(b[1]), 0);
+}
 #endif /* __linux__ */
 
 static const sl_test tests[] = {
@@ -835,6 +909,8 @@ static const sl_test tests[] = {
     SL_ENTRY(fork_reinit_without_a_new_epoll_instance_leaves_a_closable_loop),
     SL_ENTRY(fork_reinit_losing_the_wake_channel_leaves_a_closable_loop),
     SL_ENTRY(fork_reinit_whose_signal_set_fails_leaves_a_closable_loop),
+    SL_ENTRY(fork_reinit_that_cannot_replace_a_lost_wake_channel_leaves_a_closable_loop),
+    SL_ENTRY(stopping_a_watcher_keeps_the_interest_change_queued_before_it),
 #endif
 };
 
