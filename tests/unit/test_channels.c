@@ -600,6 +600,11 @@ SL_TEST(posix_channel_functions_are_bounded_and_refuse_the_wrong_descriptor)
     SL_CHECK_EQ(left, (int)sizeof big - 1024);
     SL_CHECK_EQ(sys->wake_drain(sys->ctx, (sloop_fd)p[0]), SLOOP_SYS_OK);
     SL_CHECK_EQ(sys->wake_drain(sys->ctx, (sloop_fd)p[0]), SLOOP_SYS_EAGAIN);
+    /* Exactly one full read, then nothing: drained (the EAGAIN after it is no error). */
+    SL_CHECK_EQ(write(p[1], big, 64U), 64);
+    SL_CHECK_EQ(sys->wake_drain(sys->ctx, (sloop_fd)p[0]), SLOOP_SYS_OK);
+    SL_CHECK_EQ(ioctl(p[0], FIONREAD, &left), 0);
+    SL_CHECK_EQ(left, 0);
     /* An errno without a code of its own (ENOTSOCK) is SLOOP_SYS_EOTHER. */
     SL_CHECK_EQ(sys->local_port(sys->ctx, (sloop_fd)p[0], &port), SLOOP_SYS_EOTHER);
     SL_CHECK_EQ(close(p[0]), 0);
@@ -619,6 +624,20 @@ SL_TEST(posix_channel_functions_are_bounded_and_refuse_the_wrong_descriptor)
     SL_CHECK_EQ(close(ev), 0);
     SL_CHECK_EQ(sys->signal_read(sys->ctx, (sloop_fd)ev, &got), SLOOP_SYS_EBADF);
     SL_CHECK_EQ(got, 0U);
+}
+
+/* A connect that fails at once (the broadcast address: ENETUNREACH or EACCES,
+ * never EINPROGRESS) is an error and leaves no socket open. */
+SL_TEST(posix_connect_failing_at_once_leaves_nothing_open)
+{
+    const sloop_sys *sys = sloop_sys_default();
+    sloop_fd fd = SLOOP_FD_INVALID;
+    int base = fd_count();
+    int rc = sys->connect(sys->ctx, "255.255.255.255", 80U, &fd);
+    SL_CHECK(rc != SLOOP_SYS_OK);
+    SL_CHECK(rc != SLOOP_SYS_EINPROGRESS);
+    SL_CHECK_EQ(fd, SLOOP_FD_INVALID);
+    SL_CHECK_EQ(fd_count(), base);
 }
 
 /* ---- A sys table that fails chosen calls (the default table underneath) ---------------- */
@@ -905,6 +924,7 @@ static const sl_test tests[] = {
 #if defined(__linux__)
     SL_ENTRY(descriptor_exhaustion_is_esys_emfile_and_leaks_nothing),
     SL_ENTRY(posix_channel_functions_are_bounded_and_refuse_the_wrong_descriptor),
+    SL_ENTRY(posix_connect_failing_at_once_leaves_nothing_open),
     SL_ENTRY(a_registration_epoll_refuses_is_esys_and_leaks_nothing),
     SL_ENTRY(fork_reinit_without_a_new_epoll_instance_leaves_a_closable_loop),
     SL_ENTRY(fork_reinit_losing_the_wake_channel_leaves_a_closable_loop),
