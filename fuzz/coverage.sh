@@ -16,7 +16,7 @@
 # array sizes and loop bounds, not the branches). Counters are cleared first, so each
 # run stands alone. src/sys/win32.c is not compiled on Linux and is excluded.
 # A stage that fails is reported and the report is still printed; the exit status
-# is then 1.
+# is then 1. COVERAGE_LIST=1 also lists every branch not taken (file:line).
 set -u
 cd "$(dirname "$0")/.."
 B=build/cov
@@ -106,4 +106,24 @@ echo "coverage of src/ (${COVERAGE_FROM:-all}), gcc --coverage -O0; src/sys/win3
 gcovr "${filters[@]}" --branches "$B" | sed -n '/^File/,$p'
 gcovr "${filters[@]}" --print-summary "$B" | grep -E '^(lines|branches):' | sed 's/^/src\/      /'
 gcovr -r . --filter 'src/core/' --print-summary "$B" | grep -E '^branches:' | sed 's/^/src\/core\/ /'
+# COVERAGE_LIST=1: every branch not taken, one line per source line (file:line, how many
+# of its branches, the line), the list docs/verification.md explains one by one.
+if [ "${COVERAGE_LIST:-0}" = 1 ]; then
+  gcovr "${filters[@]}" --json -o "$B/coverage.json" "$B" &&
+  python3 - "$B/coverage.json" <<'PY'
+import json, sys
+files = json.load(open(sys.argv[1]))["files"]
+total = 0
+for f in sorted(files, key=lambda f: f["file"]):
+    src = open(f["file"]).read().split("\n")
+    for l in f["lines"]:
+        br = l.get("branches", [])
+        miss = sum(1 for b in br if b["count"] == 0)
+        if miss:
+            total += miss
+            n = l["line_number"]
+            print(f"  {f['file']}:{n}  {miss} of {len(br)}  {src[n - 1].strip()[:80]}")
+print(f"coverage: {total} branches not taken")
+PY
+fi
 exit $status
