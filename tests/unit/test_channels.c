@@ -478,9 +478,9 @@ SL_TEST(poll_interrupted_by_a_handler_is_not_an_error)
     o.backend = SLOOP_BACKEND_POLL;
     o.sys = NULL;
     SL_CHECK_OK(sloop_init(&g_loop, &o));
-    SL_CHECK_OK(sloop_timer_start(&g_loop, 300U, 0U, on_timer, &fired, &t));
+    SL_CHECK_OK(sloop_timer_start(&g_loop, 1000U, 0U, on_timer, &fired, &t));
     memset(&it, 0, sizeof it);
-    it.it_value.tv_usec = 20000; /* 20 ms, once */
+    it.it_value.tv_usec = 100000; /* 100 ms, once: well inside the 1 s wait */
     SL_CHECK_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
     while ((fired == 0U) && (rounds < 20U)) {
         SL_CHECK_OK(sloop_run_once(&g_loop, -1));
