@@ -133,7 +133,9 @@ typedef struct sloop_sys {
      * preserved) and callable from any thread or an interrupt handler. EAGAIN
      * means the channel is full, hence already readable: not an error. */
     int (*wake_signal)(void *ctx, sloop_fd wr);
-    /* Empties the channel: OK when something was read, EAGAIN when nothing was. */
+    /* Empties the channel: OK when something was read, EAGAIN when nothing was,
+     * EPIPE at end of file (every write end closed: the loop stops polling the
+     * channel and never writes to or closes the write end's number again). */
     int (*wake_drain)(void *ctx, sloop_fd rd);
 
     /* The signal channel: a descriptor that is readable while a watched signal

@@ -41,9 +41,11 @@ enum sloop__kind {
     SLOOP__KIND_SIGNAL = 5 /* the signal channel (index 0) */
 };
 
-/* loop->chan_dead bits: the channel's descriptor was reported not open. */
+/* loop->chan_dead bits: the channel's descriptor was reported not open, or (WR)
+ * the wake-up channel's write end was: its number is no longer sloop's. */
 #define SLOOP__CHAN_WAKE_DEAD 1U
 #define SLOOP__CHAN_SIGNAL_DEAD 2U
+#define SLOOP__CHAN_WAKE_WR_DEAD 4U
 
 enum sloop__conn_state {
     SLOOP__CONN_FREE = 0,

@@ -21,9 +21,21 @@
  *
  * Why no busy loop: the channel is readable only after a write, and every
  * write is followed by one drain; the loop wakes at most once per write, and
- * writes happen at most once per wake (fewer when wakes coalesce).
+ * writes happen at most once per wake (fewer when wakes coalesce). A channel
+ * that stays readable for another reason (its write end closed behind sloop's
+ * back: end of file, wake_drain says EPIPE) is no longer polled.
+ *
+ * A lost channel (closed behind sloop's back) is never written again: the
+ * loop stores WAKE_FLAG_LOST in the flag, and sloop_wake, which reads the flag
+ * before anything else, returns SLOOP_ESYS without a write. Otherwise a wake
+ * would write to whatever file has taken the number since. Only a wake that
+ * read the flag before the loop noticed the loss can still write (sloop
+ * cannot close that window without a lock; the misuse that opens it is
+ * documented in docs/api.md).
  */
 #include "loop/internal.h"
+
+#define WAKE_FLAG_LOST 2U /* wake_pending: the channel is gone, never write */
 
 #if !defined(SLOOP__WAKE_FLAG_VOLATILE)
 #include <stdatomic.h>
@@ -73,7 +85,8 @@ bool sloop__channels_open(const sloop_loop *loop)
 static void wake_close_fds(sloop_loop *loop, sloop_fd rd, sloop_fd wr)
 {
     int rc;
-    if ((wr != SLOOP_FD_INVALID) && (wr != rd)) {
+    if ((wr != SLOOP_FD_INVALID) && (wr != rd) &&
+        ((loop->chan_dead & SLOOP__CHAN_WAKE_WR_DEAD) == 0U)) {
         rc = loop->sys->close(loop->sys->ctx, wr);
         if (rc != SLOOP_SYS_OK) {
             (void)sloop__sys_failed(loop, rc);
@@ -85,7 +98,7 @@ static void wake_close_fds(sloop_loop *loop, sloop_fd rd, sloop_fd wr)
             (void)sloop__sys_failed(loop, rc);
         }
     }
-    loop->chan_dead &= (uint8_t)~SLOOP__CHAN_WAKE_DEAD;
+    loop->chan_dead &= (uint8_t)~(SLOOP__CHAN_WAKE_DEAD | SLOOP__CHAN_WAKE_WR_DEAD);
 }
 
 /* Opens a channel and points wake_reg at it (not yet registered). */
@@ -163,6 +176,7 @@ sloop_err sloop_wake(sloop_loop *loop)
 {
     sloop_err err = SLOOP_OK;
     sloop_fd wr;
+    uint32_t flag;
     if ((loop == NULL) || (loop->magic != SLOOP__MAGIC)) {
         return SLOOP_EINVAL;
     }
@@ -170,7 +184,11 @@ sloop_err sloop_wake(sloop_loop *loop)
     if (wr == SLOOP_FD_INVALID) {
         return SLOOP_ESTATE;
     }
-    if (wake_flag_load(&loop->wake_pending) == 0U) {
+    flag = wake_flag_load(&loop->wake_pending);
+    if (flag == WAKE_FLAG_LOST) {
+        return SLOOP_ESYS; /* the loop reported it: SLOOP_SYS_EBADF or EPIPE */
+    }
+    if (flag == 0U) {
         int rc;
         wake_flag_store(&loop->wake_pending, 1U);
         rc = loop->sys->wake_signal(loop->sys->ctx, wr);
@@ -184,15 +202,23 @@ sloop_err sloop_wake(sloop_loop *loop)
     return err;
 }
 
+/* Stops polling a channel found closed behind sloop's back (what: dead bit)
+ * and makes every later sloop_wake fail without writing. */
+static void wake_channel_lost(sloop_loop *loop, uint32_t what, int sys_err)
+{
+    loop->chan_dead |= (uint8_t)what;
+    wake_flag_store(&loop->wake_pending, WAKE_FLAG_LOST);
+    sloop__backend_remove(loop, &loop->wake_reg);
+    (void)sloop__sys_failed(loop, sys_err);
+}
+
 void sloop__wake_event(sloop_loop *loop, uint32_t flags)
 {
     uint32_t eintr = 0U;
     int rc;
     if ((flags & SLOOP__EV_NVAL) != 0U) {
         /* Closed behind sloop's back: stop polling it, never close it again. */
-        loop->chan_dead |= (uint8_t)SLOOP__CHAN_WAKE_DEAD;
-        sloop__backend_remove(loop, &loop->wake_reg);
-        (void)sloop__sys_failed(loop, SLOOP_SYS_EBADF);
+        wake_channel_lost(loop, SLOOP__CHAN_WAKE_DEAD, SLOOP_SYS_EBADF);
         return;
     }
     do {
@@ -205,6 +231,12 @@ void sloop__wake_event(sloop_loop *loop, uint32_t flags)
     if ((rc == SLOOP_SYS_EAGAIN) || (rc == SLOOP_SYS_EINTR)) {
         /* Nothing drained (or not yet): whatever is in the channel keeps it
          * readable, and the flag stays as it is, so nothing is lost. */
+        return;
+    }
+    if (rc == SLOOP_SYS_EPIPE) {
+        /* End of file: every write end was closed behind sloop's back. The read
+         * end stays sloop's (closed at stop); the write end's number does not. */
+        wake_channel_lost(loop, SLOOP__CHAN_WAKE_WR_DEAD, rc);
         return;
     }
     if (rc != SLOOP_SYS_OK) {

@@ -454,7 +454,8 @@ static int posix_drain(int fd)
     if (any && (rc == SLOOP_SYS_EAGAIN)) {
         rc = SLOOP_SYS_OK;
     }
-    return (!any && (rc == SLOOP_SYS_OK)) ? SLOOP_SYS_EAGAIN : rc;
+    /* Nothing read and no error: end of file, every write end is closed. */
+    return (!any && (rc == SLOOP_SYS_OK)) ? SLOOP_SYS_EPIPE : rc;
 }
 
 static int posix_wake_drain(void *ctx, sloop_fd rd)

@@ -581,7 +581,8 @@ static int win32_wake_drain(void *ctx, sloop_fd rd)
     if (any && (rc == SLOOP_SYS_EAGAIN)) {
         rc = SLOOP_SYS_OK;
     }
-    return (!any && (rc == SLOOP_SYS_OK)) ? SLOOP_SYS_EAGAIN : rc;
+    /* Nothing read and no error: end of file, every write end is closed. */
+    return (!any && (rc == SLOOP_SYS_OK)) ? SLOOP_SYS_EPIPE : rc;
 }
 
 static const sloop_sys win32_sys = {

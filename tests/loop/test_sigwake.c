@@ -25,6 +25,7 @@
 #include <string.h>
 #if !defined(_WIN32)
 #include <pthread.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -487,12 +488,68 @@ IT_CASE(wake_channel_closed_behind_sloops_back)
     SL_CHECK_EQ(wr.calls, 0);
     SL_CHECK(it_ctr().sys_errors[SLOOP_SYS_EBADF] > 0U);
     SL_CHECK_EQ(it_loop.wake_reg.added, 0);
-    /* An eventfd: the descriptor is gone (EBADF). A pipe: nobody reads any
-     * more (EPIPE, and no SIGPIPE: this file never ignores it). */
+    /* The channel is lost: every wake fails, and none writes, not even once
+     * the number belongs to someone else (here: a pipe's write end). */
     SL_CHECK_EQ(sloop_wake(&it_loop), SLOOP_ESYS);
-    SL_CHECK_EQ(sloop_wake(&it_loop), SLOOP_ESYS); /* the flag was cleared: tried again */
-    SL_CHECK_OK(sloop_wake_stop(&it_loop));
+    {
+        int p[2];
+        char b;
+        int old = (int)it_loop.wake_reg.fd;
+        SL_CHECK_EQ(pipe(p), 0);
+        SL_CHECK_EQ(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+        SL_CHECK_EQ(dup2(p[1], old), old);
+        SL_CHECK_EQ(sloop_wake(&it_loop), SLOOP_ESYS);
+        SL_CHECK_EQ(sloop_wake(&it_loop), SLOOP_ESYS);
+        SL_CHECK_EQ(read(p[0], &b, 1U), -1); /* nothing was written */
+        SL_CHECK_OK(sloop_wake_stop(&it_loop));
+        SL_CHECK_EQ(fcntl(old, F_GETFD), 0); /* and the stop did not close it */
+        (void)close(old);
+        (void)close(p[0]);
+        (void)close(p[1]);
+    }
 }
+
+#if defined(SLOOP_WAKE_PIPE)
+/* A channel whose write end was closed behind sloop's back reads end of file
+ * for ever: the loop stops polling it instead of spinning, never writes to or
+ * closes that number again, and still closes the read end, which is its own. */
+IT_CASE(wake_write_end_closed_behind_sloops_back)
+{
+    uint32_t t0;
+    int old;
+    memset(&wr, 0, sizeof wr);
+    SL_CHECK_OK(it_init(NULL));
+    SL_CHECK_OK(sloop_wake_start(&it_loop, on_wake, &wr));
+    old = (int)it_loop.wake_wr;
+    {
+        const sloop_sys *cs = it_sys_counted();
+        SL_CHECK_EQ(cs->close(cs->ctx, it_loop.wake_wr), SLOOP_SYS_OK);
+    }
+    SL_CHECK_OK(sloop_run_once(&it_loop, 1000)); /* the end of file: at once */
+    SL_CHECK_EQ(wr.calls, 0);
+    SL_CHECK(it_ctr().sys_errors[SLOOP_SYS_EPIPE] == 1U);
+    SL_CHECK_EQ(it_loop.wake_reg.added, 0);
+    /* No spin: the next wait sleeps its whole timeout (a spinning loop
+     * would return at once, readable again). */
+    t0 = it_now_ms();
+    SL_CHECK_OK(sloop_run_once(&it_loop, 100));
+    SL_CHECK((uint32_t)(it_now_ms() - t0) >= 90U);
+    {
+        int p[2];
+        char b;
+        SL_CHECK_EQ(pipe(p), 0);
+        SL_CHECK_EQ(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+        SL_CHECK_EQ(dup2(p[1], old), old);
+        SL_CHECK_EQ(sloop_wake(&it_loop), SLOOP_ESYS);
+        SL_CHECK_EQ(read(p[0], &b, 1U), -1); /* nothing was written */
+        SL_CHECK_OK(sloop_wake_stop(&it_loop));
+        SL_CHECK_EQ(fcntl(old, F_GETFD), 0); /* not closed by sloop */
+        (void)close(old);
+        (void)close(p[0]);
+        (void)close(p[1]);
+    }
+}
+#endif
 
 /* ---- fork ----------------------------------------------------------------------------- */
 
@@ -654,6 +711,9 @@ static const sl_test tests[] = {
 #if !defined(_WIN32)
     IT_ENTRIES(wake_from_signal_handler),
     IT_ENTRIES(wake_channel_closed_behind_sloops_back),
+#if defined(SLOOP_WAKE_PIPE)
+    IT_ENTRIES(wake_write_end_closed_behind_sloops_back),
+#endif
     IT_ENTRIES(fork_child_serves_accepted_connection),
     IT_ENTRIES(sigpipe_never_raised_on_adopted_socket),
 #endif
