@@ -142,6 +142,10 @@ void sloop_slots_init(sloop_slots *s, uint32_t *gen, uint32_t *free_stack, uint3
   ensures inv_counted: slots_counted(s);
   ensures s->cap == \old(s->cap) && s->gen == \old(s->gen) &&
           s->free_stack == \old(s->free_stack);
+  // The union of the behaviors' assigns, inside the table. Without it a caller
+  // sees only that union, which names gen[free_stack[free_count - 1]] even
+  // when the stack is empty (an arbitrary location).
+  assigns s->free_count, s->open_count, s->gen[0 .. s->cap - 1], *ref;
   behavior full:
     assumes s->free_count == 0;
     assigns \nothing;
@@ -180,6 +184,10 @@ bool sloop_slots_open(sloop_slots *s, sloop_slot_ref *ref);
             (slots_ref_valid(s, r) <==> \old(slots_ref_valid(s, r)));
   ensures closed: \result ==>
             \forall sloop_slot_ref r; r.index == ref.index ==> !slots_ref_valid(s, r);
+  // The union of the behaviors' assigns, inside the table (for a stale handle
+  // gen[ref.index] may be out of range; a caller should not have to know).
+  assigns s->open_count, s->free_count, s->gen[0 .. s->cap - 1],
+          s->free_stack[0 .. s->cap - 1];
   behavior stale:
     assumes !slots_ref_valid(s, ref);
     assigns \nothing;
