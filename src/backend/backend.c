@@ -115,7 +115,9 @@ sloop_err sloop__backend_wait(sloop_loop *loop, int timeout_ms, uint32_t *n)
 {
     sloop_err err;
     if (backend_is_epoll(loop)) {
-        err = sloop__epoll_flush_changes(loop);
+        /* Tested here: most waits have no queued change, and the call alone
+         * costs more than the test. */
+        err = (loop->change_count > 0U) ? sloop__epoll_flush_changes(loop) : SLOOP_OK;
         if (err == SLOOP_OK) {
             err = sloop__epoll_wait(loop, timeout_ms, n);
         }

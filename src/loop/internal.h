@@ -19,6 +19,7 @@ typedef int sloop__native_fd;
 
 #define SLOOP__MAGIC 0x534C4F50U /* "SLOP" */
 #define SLOOP__EV_NVAL 8U        /* event flag: descriptor not open (POLLNVAL) */
+#define SLOOP__EV_RDHUP 16U      /* event flag: the peer's end of stream is in (EPOLLRDHUP) */
 
 /* Default timeouts used when an option is 0. */
 #define SLOOP__DEFAULT_LINGER_MS 5000U
@@ -132,8 +133,32 @@ void sloop__listeners_update(sloop_loop *loop);
 void sloop__listeners_close_all(sloop_loop *loop);
 
 /* ---- Watchers (watch.c) --------------------------------------------------------- */
-void sloop__watch_event(sloop_loop *loop, uint32_t index, uint32_t flags);
+/* A descriptor reported not open (SLOOP__EV_NVAL): stops the watcher, then
+ * calls it once with SLOOP_ERROR. */
+void sloop__watch_not_open(sloop_loop *loop, uint32_t index);
 void sloop__watches_stop_all(sloop_loop *loop);
+
+/* One event for the live watcher (index, gen), from the dispatch loop: the
+ * callback gets the reported events it asked for, plus SLOOP_ERROR; none, no
+ * call. Inline because it runs once per event and the call around it cost as
+ * much as the work (dispatch benchmark, docs/benchmarks.md). */
+static inline void sloop__watch_dispatch(sloop_loop *loop, uint32_t index, uint32_t gen,
+                                         uint32_t flags)
+{
+    if ((flags & SLOOP__EV_NVAL) != 0U) {
+        sloop__watch_not_open(loop, index);
+    } else {
+        const sloop__watch *w = &loop->watches[index];
+        unsigned ev = (unsigned)(flags & (SLOOP_READABLE | SLOOP_WRITABLE | SLOOP_ERROR)) &
+                      (unsigned)(w->reg.want | SLOOP_ERROR);
+        if (ev != 0U) {
+            sloop_watch h;
+            h.id = index;
+            h.gen = gen;
+            w->cb(loop, h, w->reg.fd, ev, w->user);
+        }
+    }
+}
 
 /* ---- Signals (signal.c) and the wake-up channel (wake.c) ------------------------ */
 void sloop__signals_init(sloop_loop *loop);

@@ -47,29 +47,37 @@ void sloop__listeners_update(sloop_loop *loop)
     uint8_t before = loop->accept_paused;
     uint8_t want;
     bool listening;
-    if (sloop_slots_open_count(&loop->conn_slots) >= SLOOP_MAX_CONNS) {
-        loop->accept_paused = (uint8_t)(loop->accept_paused | SLOOP__PAUSE_TABLE_FULL);
-    } else {
-        loop->accept_paused = (uint8_t)(loop->accept_paused & ~SLOOP__PAUSE_TABLE_FULL);
-    }
-    if (((loop->accept_paused & SLOOP__PAUSE_FD_LIMIT) != 0U) &&
-        sloop_tick_reached(loop->now, loop->accept_resume_at)) {
-        loop->accept_paused = (uint8_t)(loop->accept_paused & ~SLOOP__PAUSE_FD_LIMIT);
-    }
-    if ((loop->accept_paused & ~before) != 0U) {
-        loop->counters.accept_pauses++;
-    }
-    want = (loop->accept_paused == 0U) ? SLOOP_READABLE : 0U;
-    /* Runs twice per iteration: a loop without listeners skips the table walk. */
-    listening = (sloop_slots_open_count(&loop->listener_slots) > 0U);
-    for (i = 0U; (i < SLOOP__NONZERO(SLOOP_MAX_LISTENERS)) && listening; i++) {
-        sloop__listener *l = &loop->listeners[i];
-        if (l->reg.added != 0U) {
-            sloop__backend_set_want(loop, &l->reg, want);
-            if ((before != 0U) && (want != 0U)) {
-                /* Edge-triggered: connections that queued while paused raise
-                 * no new edge, so look once. Harmless when level-triggered. */
-                l->accept_pending = 1U;
+    bool table_full = (sloop_slots_open_count(&loop->conn_slots) >= SLOOP_MAX_CONNS);
+    /* Runs twice per iteration. The usual case, nothing paused and the table
+     * not full, changes nothing and is skipped: no pause bit to set or lift,
+     * and every listener already wants READABLE (only this function and
+     * sloop_listen set a listener's interest, and both choose READABLE when
+     * nothing is paused). */
+    if ((before != 0U) || table_full) {
+        if (table_full) {
+            loop->accept_paused = (uint8_t)(loop->accept_paused | SLOOP__PAUSE_TABLE_FULL);
+        } else {
+            loop->accept_paused = (uint8_t)(loop->accept_paused & ~SLOOP__PAUSE_TABLE_FULL);
+        }
+        if (((loop->accept_paused & SLOOP__PAUSE_FD_LIMIT) != 0U) &&
+            sloop_tick_reached(loop->now, loop->accept_resume_at)) {
+            loop->accept_paused = (uint8_t)(loop->accept_paused & ~SLOOP__PAUSE_FD_LIMIT);
+        }
+        if ((loop->accept_paused & ~before) != 0U) {
+            loop->counters.accept_pauses++;
+        }
+        want = (loop->accept_paused == 0U) ? SLOOP_READABLE : 0U;
+        /* A loop without listeners skips the table walk. */
+        listening = (sloop_slots_open_count(&loop->listener_slots) > 0U);
+        for (i = 0U; (i < SLOOP__NONZERO(SLOOP_MAX_LISTENERS)) && listening; i++) {
+            sloop__listener *l = &loop->listeners[i];
+            if (l->reg.added != 0U) {
+                sloop__backend_set_want(loop, &l->reg, want);
+                if ((before != 0U) && (want != 0U)) {
+                    /* Edge-triggered: connections that queued while paused raise
+                     * no new edge, so look once. Harmless when level-triggered. */
+                    l->accept_pending = 1U;
+                }
             }
         }
     }

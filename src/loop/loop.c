@@ -199,7 +199,7 @@ static void loop_dispatch(sloop_loop *loop, const sloop__event *ev)
         break;
     case SLOOP__KIND_WATCH:
         if (sloop_slots_valid(&loop->watch_slots, ref)) {
-            sloop__watch_event(loop, ref.index, ev->flags);
+            sloop__watch_dispatch(loop, ref.index, ref.gen, ev->flags);
         }
         break;
     case SLOOP__KIND_WAKE:
@@ -311,7 +311,9 @@ sloop_err sloop_run_once(sloop_loop *loop, int32_t timeout_ms)
         loop_run_carried_work(loop);
     }
     loop_pending_run(loop);
-    sloop__timers_run(loop);
+    if (sloop_timerq_armed_count(&loop->timers) > 0U) {
+        sloop__timers_run(loop); /* the call alone costs more than this test */
+    }
     loop_pending_run(loop);
     sloop__listeners_update(loop);
     loop_check_shutdown(loop);

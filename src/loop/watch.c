@@ -85,27 +85,19 @@ sloop_err sloop_watch_stop(sloop_loop *loop, sloop_watch w)
     return SLOOP_OK;
 }
 
-void sloop__watch_event(sloop_loop *loop, uint32_t index, uint32_t flags)
+void sloop__watch_not_open(sloop_loop *loop, uint32_t index)
 {
-    sloop__watch *w = &loop->watches[index];
+    const sloop__watch *w = &loop->watches[index];
     sloop_watch h;
     sloop_watch_cb cb = w->cb;
     void *user = w->user;
     sloop_fd fd = w->reg.fd;
-    unsigned ev = (unsigned)(flags & (SLOOP_READABLE | SLOOP_WRITABLE | SLOOP_ERROR));
     h.id = index;
     h.gen = loop->watch_gen[index];
-    if ((flags & SLOOP__EV_NVAL) != 0U) {
-        /* The descriptor is not open: stop, so that poll does not report it
-         * forever, and tell the owner once. */
-        watch_stop_index(loop, index);
-        ev = SLOOP_ERROR;
-    } else {
-        ev &= (unsigned)(w->reg.want | SLOOP_ERROR);
-    }
-    if (ev != 0U) {
-        cb(loop, h, fd, ev, user);
-    }
+    /* The descriptor is not open: stop, so that poll does not report it
+     * forever, and tell the owner once. */
+    watch_stop_index(loop, index);
+    cb(loop, h, fd, SLOOP_ERROR, user);
 }
 
 void sloop__watches_stop_all(sloop_loop *loop)
