@@ -153,6 +153,17 @@ typedef struct sloop_sys {
     /* ORs into *delivered the bit of every signal read from the channel (a
      * bounded amount per call): OK when any was read, EAGAIN when none was. */
     int (*signal_read)(void *ctx, sloop_fd fd, uint64_t *delivered);
+
+    /* ---- Added with edge-triggered reads that end at a short read (appended;
+     * 0, as in a table written for an older sloop, keeps the old behaviour). */
+
+    /* Nonzero promises that recv returns fewer bytes than asked only when no
+     * more were queued at that moment, so that bytes arriving later raise a new
+     * edge: what the OS's stream sockets do. Under edge-triggered epoll the loop
+     * then ends a read at a short read instead of reading on to EAGAIN (one
+     * recv fewer per wake-up). Leave it 0 in a table that shortens reads for
+     * its own reasons (fault injection, a layer that returns part of a record). */
+    uint8_t recv_short_is_empty;
 } sloop_sys;
 
 /* The table that calls the real OS (POSIX or Winsock). Never NULL. */

@@ -8,8 +8,12 @@
  *    interest (`have`) still differs from the wanted one. A connection whose TX
  *    drains within the iteration that filled it never costs an epoll_ctl.
  *  - Edge-triggered mode registers read and write interest once and never
- *    changes it; the loop must then drain reads until EAGAIN (or remember to
- *    continue when its read budget runs out, since no new edge will come).
+ *    changes it, plus EPOLLRDHUP. The loop must then read until the kernel has
+ *    no more (a short read or EAGAIN; new data raises a new edge) or remember
+ *    to continue when its read budget runs out, since no new edge will come.
+ *    An end of stream that came with the data raises no edge of its own once
+ *    the data is read: EPOLLRDHUP says it is there (SLOOP__EV_RDHUP), and the
+ *    loop then reads on to the end.
  *  - The kernel keeps watching a file description, not a descriptor number: a
  *    descriptor duplicated elsewhere (dup, fork) stays in the set after close.
  *    So registrations are always removed with EPOLL_CTL_DEL before close.
@@ -67,7 +71,7 @@ sloop_err sloop__epoll_add(sloop_loop *loop, sloop__reg *reg, bool edge)
     uint32_t ev;
     int rc;
     if (edge) {
-        ev = (uint32_t)EPOLLIN | (uint32_t)EPOLLOUT | (uint32_t)EPOLLET;
+        ev = (uint32_t)EPOLLIN | (uint32_t)EPOLLOUT | (uint32_t)EPOLLRDHUP | (uint32_t)EPOLLET;
         reg->have = (uint8_t)(SLOOP_READABLE | SLOOP_WRITABLE | EPOLL_EDGE_MARK);
     } else {
         ev = epoll_events_of(reg->want);
@@ -158,6 +162,9 @@ static uint32_t epoll_flags_of(uint32_t ev)
     }
     if ((ev & ((uint32_t)EPOLLERR | (uint32_t)EPOLLHUP)) != 0U) {
         f |= SLOOP_ERROR | SLOOP_READABLE | SLOOP_WRITABLE;
+    }
+    if ((ev & (uint32_t)EPOLLRDHUP) != 0U) {
+        f |= SLOOP__EV_RDHUP | SLOOP_READABLE; /* the end of stream is readable */
     }
     return f;
 }

@@ -680,6 +680,7 @@ static const sloop_sys posix_sys = {
     posix_signal_open,
     posix_signal_set,
     posix_signal_read,
+    1U, /* recv_short_is_empty: a stream socket's recv is short only when drained */
 };
 
 const sloop_sys *sloop_sys_default(void)

@@ -606,6 +606,7 @@ static const sloop_sys win32_sys = {
     NULL, /* no signal channel: sloop_signal_start returns SLOOP_EBACKEND */
     NULL,
     NULL,
+    0U, /* recv_short_is_empty: no edge-triggered backend on Windows */
 };
 
 const sloop_sys *sloop_sys_default(void)

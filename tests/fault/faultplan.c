@@ -468,6 +468,7 @@ void fp_init(faultplan *fp, const sloop_sys *inner)
     fp->sys.signal_open = (inner->signal_open != NULL) ? fp_signal_open : NULL;
     fp->sys.signal_set = (inner->signal_set != NULL) ? fp_signal_set : NULL;
     fp->sys.signal_read = (inner->signal_read != NULL) ? fp_signal_read : NULL;
+    fp->sys.recv_short_is_empty = 0U; /* rules may shorten reads at will */
 }
 
 const sloop_sys *fp_sys(faultplan *fp)

@@ -1096,6 +1096,7 @@ void it_fault_init(it_fault *f)
     memset(f, 0, sizeof *f);
     f->base = it_sys_counted();
     f->table = *f->base; /* entries not wrapped here go straight to the counted table */
+    f->table.recv_short_is_empty = 0U; /* recv_max shortens reads at will */
     f->pipe_write_fd = SLOOP_FD_INVALID;
     f->table.ctx = f;
     f->table.now_ms = fault_now_ms;

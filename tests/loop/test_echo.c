@@ -222,6 +222,30 @@ IT_CASE(echo_half_frame_then_disconnect)
     SL_CHECK_OK(sloop_listener_close(&it_loop, lst));
 }
 
+/* Half a frame and the end of stream arrive together, before the loop looks:
+ * nothing is echoed, so no later event comes for this socket. The connection
+ * must still close (PEER). Edge-triggered, a short read ends the read unless
+ * the event says the end is in (EPOLLRDHUP): without that, this peer would be
+ * left open for good. */
+IT_CASE(echo_half_frame_and_end_together)
+{
+    uint8_t payload[100];
+    uint8_t wire[104];
+    SL_CHECK(start_echo());
+    SL_CHECK(it_peer_connect(&peers[0], port, 0));
+    IT_WAIT(it_ctr().accepts == 1U, IT_WAIT_MS);
+    it_pattern(payload, sizeof payload, 5U);
+    (void)it_frame(wire, payload, (uint32_t)sizeof payload);
+    SL_CHECK(it_peer_send(&peers[0], wire, 54U)); /* header and half the payload */
+    SL_CHECK_EQ(tsock_shutdown_send(peers[0].fd), TSOCK_OK);
+    IT_WAIT(srv.closes == 1U, IT_WAIT_MS);
+    SL_CHECK_EQ(srv.last_reason, SLOOP_CLOSE_PEER);
+    SL_CHECK_EQ(it_ctr().bytes_in, 54);
+    SL_CHECK_EQ(srv.frames, 0);
+    it_peer_close(&peers[0], false);
+    SL_CHECK_OK(sloop_listener_close(&it_loop, lst));
+}
+
 IT_CASE(echo_oversize_header_closes_only_that_connection)
 {
     static const uint8_t huge[8] = { 0x7F, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4 };
@@ -517,6 +541,7 @@ static const sl_test tests[] = {
     IT_ENTRIES(echo_slow_reader_does_not_delay_fast_client),
     IT_ENTRIES(echo_flood_beyond_read_budget),
     IT_ENTRIES(echo_peer_half_close_gets_all_echoes),
+    IT_ENTRIES(echo_half_frame_and_end_together),
     IT_ENTRIES(echo_raw_mode),
     IT_ENTRIES(echo_adopted_socket),
 };
