@@ -320,6 +320,96 @@ IT_CASE(watch_pipe_readable_writable_stop)
     it_fd_close(p[1]);
 }
 
+/* Two watchers ready in the same wait; whichever runs first stops the other.
+ * The stopped one's event later in the batch is stale and must be dropped:
+ * one call in all. In the second round the first callback also starts a
+ * third watcher (on a descriptor that is not ready), which takes the slot just
+ * freed, so the stale event names a slot in use again, with a new generation:
+ * it must not reach the third watcher either. */
+typedef struct stop_other_rec {
+    unsigned calls;
+    unsigned third_calls;
+    bool start_third;
+    sloop_watch other[2];
+    sloop_fd idle_fd;
+    sloop_watch third;
+    sloop_err stop_err;
+    sloop_err start_err;
+} stop_other_rec;
+
+static stop_other_rec so_rec;
+
+static void third_cb(sloop_loop *loop, sloop_watch w, sloop_fd fd, unsigned events, void *user)
+{
+    (void)loop;
+    (void)w;
+    (void)fd;
+    (void)events;
+    (void)user;
+    so_rec.third_calls++;
+}
+
+static void stop_other_cb(sloop_loop *loop, sloop_watch w, sloop_fd fd, unsigned events,
+                          void *user)
+{
+    uintptr_t me = (uintptr_t)user;
+    (void)fd;
+    (void)events;
+    so_rec.calls++;
+    if (so_rec.calls == 1U) {
+        so_rec.stop_err = sloop_watch_stop(loop, so_rec.other[1U - me]);
+        if (so_rec.start_third) {
+            so_rec.start_err = sloop_watch_start(loop, so_rec.idle_fd, SLOOP_READABLE,
+                                                 third_cb, NULL, &so_rec.third);
+        }
+    }
+    (void)sloop_watch_stop(loop, w); /* both pipes stay readable */
+}
+
+IT_CASE(watch_stopped_by_another_in_same_batch)
+{
+    sloop_fd a[2];
+    sloop_fd b[2];
+    sloop_fd idle[2];
+    uint32_t round;
+    SL_CHECK_OK(it_init(NULL));
+    SL_CHECK(it_pipe(a));
+    SL_CHECK(it_pipe(b));
+    SL_CHECK(it_pipe(idle));
+    SL_CHECK(tsock_write(a[1], "a", 1U) == 1);
+    SL_CHECK(tsock_write(b[1], "b", 1U) == 1);
+    for (round = 0U; round < 2U; round++) {
+        memset(&so_rec, 0, sizeof so_rec);
+        so_rec.idle_fd = idle[0];
+        so_rec.start_third = (round == 1U);
+        SL_CHECK_OK(sloop_watch_start(&it_loop, a[0], SLOOP_READABLE, stop_other_cb,
+                                      (void *)0, &so_rec.other[0]));
+        SL_CHECK_OK(sloop_watch_start(&it_loop, b[0], SLOOP_READABLE, stop_other_cb,
+                                      (void *)1, &so_rec.other[1]));
+        SL_CHECK_OK(sloop_run_once(&it_loop, 1000));
+        SL_CHECK_EQ(so_rec.calls, 1);
+        SL_CHECK_OK(so_rec.stop_err);
+        if (so_rec.start_third) {
+            SL_CHECK_OK(so_rec.start_err);
+            /* It took the slot of the watcher stopped first (a stack of free slots). */
+            SL_CHECK(so_rec.third.id == so_rec.other[0].id ||
+                     so_rec.third.id == so_rec.other[1].id);
+        }
+        SL_CHECK(it_pump_for(10U));
+        SL_CHECK_EQ(so_rec.calls, 1);
+        SL_CHECK_EQ(so_rec.third_calls, 0);
+        if (so_rec.start_third) {
+            SL_CHECK_OK(sloop_watch_stop(&it_loop, so_rec.third));
+        }
+    }
+    it_fd_close(a[0]);
+    it_fd_close(a[1]);
+    it_fd_close(b[0]);
+    it_fd_close(b[1]);
+    it_fd_close(idle[0]);
+    it_fd_close(idle[1]);
+}
+
 /* A watched descriptor closed behind sloop's back. poll reports POLLNVAL: the
  * watcher gets SLOOP_ERROR once and is stopped. epoll drops a closed
  * descriptor from its set silently: no callback, and stopping the watcher
@@ -362,6 +452,7 @@ static const sl_test tests[] = {
     IT_ENTRIES(error_connect_refused),
     IT_ENTRIES(watch_pipe_readable_writable_stop),
     IT_ENTRIES(watch_fd_closed_behind_sloops_back),
+    IT_ENTRIES(watch_stopped_by_another_in_same_batch),
 };
 
 int main(int argc, char **argv)
