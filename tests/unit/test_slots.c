@@ -302,6 +302,37 @@ SL_TEST(slots_slot_below_the_last_generation_is_still_reused)
     SL_CHECK(!sloop_slots_open(&t.s, &r));
 }
 
+SL_TEST(slots_corrupted_free_stack_entry_is_refused_not_written)
+{
+    /* Outside the contract (the table was written behind the API's back), so
+     * no proof speaks for it: open checks the popped index itself and refuses
+     * an out-of-range one, writing nothing, instead of writing past gen[]. */
+    typedef struct guarded {
+        table t;
+        uint32_t after[4];
+    } guarded;
+    guarded g;
+    sloop_slot_ref r = make_ref(77U, 77U);
+    uint32_t gens[CAP];
+    uint32_t i;
+    memset(g.after, 0xA5, sizeof g.after);
+    table_init(&g.t, 4U);
+    g.t.free_stack[3] = 4U;  /* the top of the stack: one past the last slot */
+    memcpy(gens, g.t.gen, sizeof gens);
+    SL_CHECK(!sloop_slots_open(&g.t.s, &r));
+    SL_CHECK_EQ(g.t.s.free_count, 4U);
+    SL_CHECK_EQ(g.t.s.open_count, 0U);
+    SL_CHECK_EQ(r.index, 77U); /* untouched */
+    SL_CHECK_EQ(r.gen, 77U);
+    SL_CHECK_EQ(memcmp(gens, g.t.gen, sizeof gens), 0);
+    for (i = 0U; i < 4U; i++) {
+        SL_CHECK_EQ(g.after[i], 0xA5A5A5A5U);
+    }
+    g.t.free_stack[3] = UINT32_MAX;
+    SL_CHECK(!sloop_slots_open(&g.t.s, &r));
+    SL_CHECK_EQ(g.t.s.free_count, 4U);
+}
+
 static const sl_test tests[] = {
     SL_ENTRY(slots_first_open_returns_index_0_then_1_and_so_on),
     SL_ENTRY(slots_open_until_full_then_open_fails),
@@ -315,6 +346,7 @@ static const sl_test tests[] = {
     SL_ENTRY(slots_generations_never_repeat_over_many_reuses),
     SL_ENTRY(slots_generation_wrap_retires_the_slot_for_good),
     SL_ENTRY(slots_slot_below_the_last_generation_is_still_reused),
+    SL_ENTRY(slots_corrupted_free_stack_entry_is_refused_not_written),
 };
 
 int main(int argc, char **argv)
