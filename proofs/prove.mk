@@ -1,9 +1,12 @@
 # proofs/prove.mk - Frama-C WP proofs of the pure core (included by the top Makefile).
 #
 #   make prove                 every module proofs/<m>/ that has a `files` list,
-#                              PROVE_JOBS at a time; one line per module, then
+#                              PROVE_JOBS at a time, then Eva over the whole loop
+#                              (the pseudo-module `eva`: proofs/eva/run-eva, run
+#                              alone after WP); one line per module, then
 #                              "prove: N passed, M failed" (modules)
-#   make prove PROVE_MODULES="tick ring"   only these modules
+#   make prove PROVE_MODULES="tick ring"   only these modules (no Eva unless the
+#                              list names `eva`: ci/check names its modules)
 #   make prove-mutants         apply each proofs/mutants/<m>-<name>.patch to a copy
 #                              of src/ and include/ and check that the proof of <m>
 #                              FAILS; "prove-mutants: N passed, M failed" (patches)
@@ -16,15 +19,21 @@
 # `make -j prove prove-mutants` together.
 # Conventions and what each module proves: proofs/README.md.
 
-PROVE_MODULES ?= $(patsubst proofs/%/files,%,$(wildcard proofs/*/files))
+PROVE_MODULES ?= $(patsubst proofs/%/files,%,$(wildcard proofs/*/files)) eva
 PROVE_JOBS ?= 2
+# WP modules run in parallel; `eva` (one frama-c process, proofs/eva/run-eva)
+# runs after them, alone, so it never competes with WP for the two cores.
+PROVE_WP_MODULES = $(filter-out eva,$(PROVE_MODULES))
 
 .PHONY: prove prove-mutants
 
 prove:
 	@mkdir -p build/proofs; rm -f build/proofs/status.*; \
-	printf '%s\n' $(PROVE_MODULES) | xargs -P $(PROVE_JOBS) -I{} sh -c \
+	printf '%s\n' $(PROVE_WP_MODULES) | xargs -r -P $(PROVE_JOBS) -I{} sh -c \
 	  'if proofs/run-wp {}; then echo ok > build/proofs/status.{}; else echo fail > build/proofs/status.{}; fi'; \
+	if [ -n "$(filter eva,$(PROVE_MODULES))" ]; then \
+	  if nice -n 10 proofs/eva/run-eva; then echo ok > build/proofs/status.eva; else echo fail > build/proofs/status.eva; fi; \
+	fi; \
 	pass=0; fail=0; \
 	for m in $(PROVE_MODULES); do \
 	  if [ "$$(cat build/proofs/status.$$m 2>/dev/null)" = ok ]; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi; \

@@ -1,16 +1,24 @@
-# proofs/eva/eva.mk - Eva over the whole loop on the simulation (included by the
-# top Makefile with `-include proofs/eva/eva.mk`).
+# proofs/eva/eva.mk - Eva with generic inputs (included by the top Makefile with
+# `-include proofs/eva/eva.mk`; `make prove` also runs it, after WP, as the
+# pseudo-module `eva`, see proofs/prove.mk).
 #
-#   make eva                      proofs/eva/run-eva: one frama-c process; prints
-#                                 "eva: N alarms (M argued in docs/verification.md),
-#                                 K dead statuses"; fails on an alarm not listed in
-#                                 proofs/eva/argued-alarms.txt or a vacuous run
-#   make eva EVA_PRECISION=N      another -eva-precision (default in run-eva)
+#   make eva                      proofs/eva/run-eva: one frama-c process per run;
+#                                 prints "eva <run>: N alarms (M argued in
+#                                 docs/verification.md), K dead statuses, F/T
+#                                 functions"; fails on an alarm not listed in
+#                                 proofs/eva/argued-alarms.txt, an Invalid status
+#                                 or a vacuous run
+#   make eva EVA_RUNS="timer loop"  also the whole-loop run (default: timer only;
+#                                 the loop run does not complete usefully yet)
+#   make eva EVA_PRECISION=N EVA_STEPS=N   settings of the loop run
+#   make eva EVA_ROOT=DIR         analyse the sources of another checkout (e.g.
+#                                 with src/core fixes not merged yet)
 #
-# Reports: build/proofs/eva.{log,csv}. One frama-c at a time: do not run
+# Reports: build/proofs/eva-<run>.{log,csv}. One frama-c at a time: do not run
 # `make -j eva prove` together (2 shared cores). Rules: docs/verification.md, "Eva".
 
 .PHONY: eva
 
 eva:
-	@EVA_PRECISION=$(EVA_PRECISION) nice -n 10 proofs/eva/run-eva
+	@EVA_RUNS="$(EVA_RUNS)" EVA_PRECISION=$(EVA_PRECISION) EVA_STEPS=$(EVA_STEPS) EVA_ROOT=$(EVA_ROOT) \
+	  nice -n 10 proofs/eva/run-eva
