@@ -6,8 +6,12 @@
  * Configuration: proofs/eva/config.h (1 connection, frames of at most 16
  * bytes, 64-byte reads, 2 user timers, 1 listener, 1 watcher, 4 events) and a
  * small simulated world (2 pairs: a second peer waits while the table is
- * full). Everything lives in static storage. EVA_STEPS (-D, default 3) is
- * the number of iterations.
+ * full). Everything lives in static storage.
+ *
+ * Sequence: init, listen, then a prologue (peer 0 connects, one iteration
+ * accepts it, peer 0 writes 0 .. EVA_MAX_WRITE bytes of any content, one
+ * server action, one iteration reads and frames them), then EVA_STEPS (-D,
+ * default 1; proofs/eva/run-eva passes 0) generic steps, then sloop_close.
  *
  * What is nondeterministic (Frama_C_interval / Frama_C_make_unknown):
  *  - the clock's start (1000, or within 300 ms below the 32-bit wrap) and every
@@ -17,19 +21,20 @@
  *    or 4-byte header, DELIM with a 1..4-byte delimiter of any content), the
  *    maximum payload (1 .. 16, or above: rejected) and the idle, slow-peer and
  *    linger timeouts;
- *  - per step, one peer action among: connect, write 0..EVA_MAX_WRITE bytes of
- *    any content, read, half-close (shutdown), close, reset, change limits,
- *    advance the clock; the peer is any of the world's (or an unknown id);
- *  - per step and from on_open, on_frame, on_writable and the timer callback
- *    (from on_close too with -DEVA_ACTIONS_IN_ON_CLOSE; off by default, it
- *    dominated the run time), one server action among: nothing,
+ *  - per generic step, one peer action among: connect, write 0..EVA_MAX_WRITE
+ *    bytes of any content, read, half-close (shutdown), close, reset, change
+ *    limits, advance the clock; the peer is any of the world's (or an unknown id);
+ *  - per step (and once in the prologue), one server action among: nothing,
  *    sloop_send of 0 .. SLOOP_TX_BUF_SIZE + 8 bytes of any content, graceful
  *    close, abort, pause/resume reading, query the tx queue, start, reschedule
  *    or stop a user timer (delays up to SLOOP_TICK_MAX_DELAY + 1; left out
- *    with -DEVA_NO_USER_TIMERS); the handle
- *    used is any one the application ever saw, so stale handles are included;
- *  - the timeout of each sloop_run_once (0 .. 50 ms).
- * After EVA_STEPS iterations the loop is closed with sloop_close.
+ *    with -DEVA_NO_USER_TIMERS), set the user pointer;
+ *  - from on_open, on_frame, on_writable and the timer callback (from on_close
+ *    too with -DEVA_ACTIONS_IN_ON_CLOSE), one connection action: nothing, send,
+ *    close, abort, pause/resume, tx query (no timer operations: they made
+ *    most of the run time);
+ *  - the handle used is any one the application ever saw, so stale handles
+ *    are included; the timeout of each sloop_run_once is 0 .. 50 ms.
  *
  * The `check` annotations named reached_* are the reachability markers the
  * runner (proofs/eva/run-eva) requires to be reached: an Eva run in which one
