@@ -225,7 +225,7 @@ void sloop_frame_decoder_reset(sloop_frame_decoder *d)
     if (sloop_frame_config_valid(&d->cfg, d->cap)) {
         d->failed = 0U;
     } else {
-        d->failed = (uint8_t)SLOOP_FRAME_TOO_BIG;
+        d->failed = (uint32_t)SLOOP_FRAME_TOO_BIG;
     }
 }
 
@@ -261,7 +261,7 @@ bool sloop_frame_decoder_init(sloop_frame_decoder *d, const sloop_frame_config *
     sloop_frame_decoder_reset(d);
     if (!ok) {
         /* An unusable decoder refuses input rather than misreading it. */
-        d->failed = (uint8_t)SLOOP_FRAME_TOO_BIG;
+        d->failed = (uint32_t)SLOOP_FRAME_TOO_BIG;
     }
     return ok;
 }
@@ -391,6 +391,12 @@ static uint32_t frame_length_header(sloop_frame_decoder *d, const uint8_t *in, u
             d->cfg.delim_len == \old(d->cfg.delim_len) &&
             d->cfg.max_payload == \old(d->cfg.max_payload) &&
             d->cap == \old(d->cap) && d->buf == \old(d->buf);
+    // What feed promises of every READY frame, stated here so that feed's
+    // proof reads it off instead of redoing the case analysis.
+    ensures ready_inside: \result == SLOOP_FRAME_READY ==>
+            frame->len <= d->cfg.max_payload &&
+            (frame_inside(frame->data, frame->len, in, len) ||
+             frame_inside(frame->data, frame->len, d->buf, d->cap));
     behavior ready:
       assumes d->fill + (len - pos) >= d->length;
       ensures \result == SLOOP_FRAME_READY;
@@ -482,6 +488,10 @@ static sloop_frame_status frame_length_payload(sloop_frame_decoder *d, const uin
                       d->cfg.max_payload, d->cap);
     ensures 0 <= *consumed <= len;
     ensures \result == SLOOP_FRAME_READY ==> *consumed >= 1;
+    ensures ready_inside: \result == SLOOP_FRAME_READY ==>
+            frame->len <= d->cfg.max_payload &&
+            (frame_inside(frame->data, frame->len, in, len) ||
+             frame_inside(frame->data, frame->len, d->buf, d->cap));
     behavior header:
       assumes len < hdr_need(d);
       assigns *consumed, d->length, d->header_have;
@@ -530,7 +540,7 @@ static sloop_frame_status frame_feed_length(sloop_frame_decoder *d, const uint8_
     bool header_done = (d->header_have == d->cfg.header_size);
 
     if (header_done && (d->length > d->cfg.max_payload)) {
-        d->failed = (uint8_t)SLOOP_FRAME_TOO_BIG;
+        d->failed = (uint32_t)SLOOP_FRAME_TOO_BIG;
         st = SLOOP_FRAME_TOO_BIG;
         *consumed = pos;
     } else if (header_done) {
@@ -557,10 +567,10 @@ static sloop_frame_status frame_feed_length(sloop_frame_decoder *d, const uint8_
     ensures \result > 0 ==> delim_candidate(cfg, m, c, \result);
     ensures \forall integer k; \result < k <= m + 1 ==> !delim_candidate(cfg, m, c, k);
 */
-static uint8_t frame_delim_advance(const sloop_frame_config *cfg, uint8_t m, uint8_t c)
+static uint32_t frame_delim_advance(const sloop_frame_config *cfg, uint32_t m, uint8_t c)
 {
-    uint8_t k = (uint8_t)(m + 1U);
-    uint8_t result = 0U;
+    uint32_t k = m + 1U;
+    uint32_t result = 0U;
     /*@ loop invariant 0 <= k <= m + 1;
         loop invariant result == 0 ==>
             \forall integer kk; k < kk <= m + 1 ==> !delim_candidate(cfg, m, c, kk);
@@ -574,18 +584,18 @@ static uint8_t frame_delim_advance(const sloop_frame_config *cfg, uint8_t m, uin
         /* Candidate: delim[0..k-1) equals the last k-1 matched bytes, and
          * delim[k-1] equals c. */
         if (cfg->delim[k - 1U] == c) {
-            uint8_t off = (uint8_t)(m + 1U - k);
-            uint8_t i = 0U;
+            uint32_t off = m + 1U - k;
+            uint32_t i = 0U;
             /*@ loop invariant 0 <= i <= k - 1;
                 loop invariant \forall integer j; 0 <= j < i ==>
                     cfg->delim[j] == cfg->delim[off + j];
                 loop assigns i;
                 loop variant k - 1 - i;
             */
-            while ((i < (uint8_t)(k - 1U)) && (cfg->delim[i] == cfg->delim[off + i])) {
+            while ((i < (k - 1U)) && (cfg->delim[i] == cfg->delim[off + i])) {
                 i++;
             }
-            if (i == (uint8_t)(k - 1U)) {
+            if (i == (k - 1U)) {
                 result = k;
             }
         }
@@ -626,6 +636,9 @@ static uint8_t frame_delim_advance(const sloop_frame_config *cfg, uint8_t m, uin
             d->fill == 0 && d->match == 0;
     ensures \result == SLOOP_FRAME_READY && \old(d->fill) == 0 ==> frame->data == in;
     ensures \result == SLOOP_FRAME_READY && \old(d->fill) > 0 ==> frame->data == d->buf;
+    ensures ready_inside: \result == SLOOP_FRAME_READY ==>
+            frame_inside(frame->data, frame->len, in, len) ||
+            frame_inside(frame->data, frame->len, d->buf, d->cap);
     ensures \result == SLOOP_FRAME_READY ==>
             \forall integer j; 0 <= j < \old(d->fill) && j < frame->len ==>
                 frame->data[j] == \old(d->buf[j]);
@@ -661,7 +674,7 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
         pos++;
         total++;
         if ((total - d->match) > d->cfg.max_payload) {
-            d->failed = (uint8_t)SLOOP_FRAME_TOO_LONG;
+            d->failed = (uint32_t)SLOOP_FRAME_TOO_LONG;
             st = SLOOP_FRAME_TOO_LONG;
         } else if (d->match == d->cfg.delim_len) {
             st = SLOOP_FRAME_READY;
@@ -699,12 +712,12 @@ static sloop_frame_status frame_feed_delim(sloop_frame_decoder *d, const uint8_t
     requires \separated(d, consumed, frame, d->buf + (0 .. d->cap - 1), in + (0 .. len - 1));
     assigns *consumed, *frame, d->fill, d->length, d->header_have, d->match, d->failed,
             d->expecting, d->buf[0 .. d->cap - 1];
-    ensures frame_inv(d);
+    ensures inv: frame_inv(d);
     ensures 0 <= *consumed <= len;
     ensures \result == SLOOP_FRAME_NEED_MORE || \result == SLOOP_FRAME_READY ||
             \result == SLOOP_FRAME_TOO_BIG || \result == SLOOP_FRAME_TOO_LONG;
     ensures \result == SLOOP_FRAME_NEED_MORE ==> *consumed == len;
-    ensures \result == SLOOP_FRAME_READY ==>
+    ensures ready_frame: \result == SLOOP_FRAME_READY ==>
             *consumed >= 1 && frame->len <= d->cfg.max_payload &&
             (frame_inside(frame->data, frame->len, in, len) ||
              frame_inside(frame->data, frame->len, d->buf, d->cap));
@@ -807,8 +820,13 @@ sloop_frame_status sloop_frame_decoder_feed(sloop_frame_decoder *d, const uint8_
         st = (sloop_frame_status)d->failed;
     } else if (d->expecting != 0U) {
         st = frame_length_payload(d, in, 0U, len, consumed, frame);
+        /*@ // Steps towards frame_inv for the provers: the configuration is
+            // untouched, and the state is either cleared or a pending expect.
+            assert frame_cfg_valid(&d->cfg, d->cap) && d->match == 0 &&
+                   d->header_have == 0; */
         if (st == SLOOP_FRAME_READY) {
             d->expecting = 0U; /* the configured mode resumes */
+            /*@ assert d->fill == 0 && d->length == 0; */
         }
     } else {
         switch (d->cfg.mode) {
@@ -820,6 +838,10 @@ sloop_frame_status sloop_frame_decoder_feed(sloop_frame_decoder *d, const uint8_
             break;
         case SLOOP_FRAME_DELIM:
             st = frame_feed_delim(d, in, len, consumed, frame);
+            /*@ // Steps towards frame_inv for the provers.
+                assert frame_cfg_valid(&d->cfg, d->cap) && d->expecting == 0 &&
+                       d->cfg.mode == SLOOP_FRAME_DELIM; */
+            /*@ assert d->failed == 0 ==> frame_delim_state(d); */
             break;
         default:
             /* Unreachable: init and reset only clear the error of a valid config

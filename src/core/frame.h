@@ -56,11 +56,16 @@ typedef struct sloop_frame_decoder {
     uint8_t *buf;        /* caller-owned assembly buffer */
     uint32_t cap;        /* its size */
     uint32_t fill;       /* bytes of the current frame held in buf */
-    uint32_t length;     /* LENGTH: header value so far; expecting: the expected size */
-    uint8_t header_have; /* LENGTH: header bytes seen, 0 .. header_size */
-    uint8_t match;       /* DELIM: delimiter bytes matched at the end of the frame */
-    uint8_t failed;      /* sloop_frame_status of a sticky error, 0 when none */
-    uint8_t expecting;   /* 1: the next frame is the next `length` bytes (expect) */
+    uint32_t length;      /* LENGTH: header value so far; expecting: the expected size */
+    /* The small state fields below are uint32_t, not uint8_t, on purpose: the
+     * proof's memory model (Frama-C WP, typed) keeps each integer type in its
+     * own array, so a write to the uint8_t assembly buffer then cannot touch
+     * them and the provers need no separation argument per field
+     * (proofs/frame/README.md). */
+    uint32_t header_have; /* LENGTH: header bytes seen, 0 .. header_size */
+    uint32_t match;       /* DELIM: delimiter bytes matched at the end of the frame */
+    uint32_t failed;      /* sloop_frame_status of a sticky error, 0 when none */
+    uint32_t expecting;   /* 1: the next frame is the next `length` bytes (expect) */
 } sloop_frame_decoder;
 
 /* True when cfg is usable with an assembly buffer of cap bytes: LENGTH needs
