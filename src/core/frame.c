@@ -309,7 +309,15 @@ bool sloop_frame_decoder_expect(sloop_frame_decoder *d, uint32_t n)
 /* RAW: the next chunk of at most max_payload bytes, in place. */
 /*@ requires \valid_read(d) && \valid(consumed) && \valid(frame);
     requires \separated(d, consumed, frame);
+    requires frame_inv(d) && d->cfg.max_payload >= 1;
     assigns *consumed, *frame;
+    // The decoder is not written; stated so that feed reads its invariant and
+    // its READY promise off here instead of re-deriving them past the writes
+    // to *consumed and *frame.
+    ensures frame_inv(d);
+    ensures ready_inside: \result == SLOOP_FRAME_READY ==>
+            *consumed >= 1 && frame->len <= d->cfg.max_payload &&
+            frame_inside(frame->data, frame->len, in, len);
     behavior empty:
       assumes len == 0;
       assigns *consumed;
@@ -822,11 +830,14 @@ sloop_frame_status sloop_frame_decoder_feed(sloop_frame_decoder *d, const uint8_
         st = frame_length_payload(d, in, 0U, len, consumed, frame);
         /*@ // Steps towards frame_inv for the provers: the configuration is
             // untouched, and the state is either cleared or a pending expect.
-            assert frame_cfg_valid(&d->cfg, d->cap) && d->match == 0 &&
-                   d->header_have == 0; */
+            assert d->failed == 0 && frame_cfg_valid(&d->cfg, d->cap) &&
+                   d->match == 0 && d->header_have == 0; */
+        /*@ assert st != SLOOP_FRAME_READY ==> frame_expect_state(d); */
         if (st == SLOOP_FRAME_READY) {
             d->expecting = 0U; /* the configured mode resumes */
-            /*@ assert d->fill == 0 && d->length == 0; */
+            /*@ assert frame_raw_state(d); */
+            /*@ assert d->cfg.mode == SLOOP_FRAME_LENGTH ==> frame_length_state(d); */
+            /*@ assert d->cfg.mode == SLOOP_FRAME_DELIM ==> frame_delim_state(d); */
         }
     } else {
         switch (d->cfg.mode) {
