@@ -377,13 +377,17 @@ static void heap_refill(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32
     t[x].deadline == \old(t[x].deadline) && t[x].seq == \old(t[x].seq) &&
     t[x].period == \old(t[x].period);
 */
-static void heap_remove(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32_t id)
-    /*@ ghost (uint32_t cap, uint32_t base, uint32_t *gen) */
+static void heap_remove(sloop_timer_entry *t, uint32_t *heap, uint32_t cap, uint32_t n,
+                        uint32_t id)
+    /*@ ghost (uint32_t base, uint32_t *gen) */
 {
     uint32_t pos = t[id].heap_pos;
     /*@ assert only_id_at_n: pos == n ==>
           \forall integer y; 0 <= y < cap && y != id ==> t[y].heap_pos != n; */
-    if (pos != n) {
+    /* pos < n + 1 <= cap by the contract; both bounds are tested here anyway so
+     * that the positions used below (pos and n) are bounded by the code itself,
+     * where a value analysis sees them. When pos == n, id is already last. */
+    if ((pos < n) && (n < cap)) {
         /*@ assert below: \forall integer c; timer_child(c, pos) && c < n ==>
               timer_key(t, base, heap[pos]) <= timer_key(t, base, heap[c]); */
         /*@ assert above: \forall integer g; 0 <= g && timer_child(pos, g) ==>
@@ -422,13 +426,14 @@ static void heap_remove(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32
     t[x].deadline == \old(t[x].deadline) && t[x].seq == \old(t[x].seq) &&
     t[x].period == \old(t[x].period);
 */
-static uint32_t heap_take_out(sloop_timer_entry *t, uint32_t *heap, uint32_t n, uint32_t id)
-    /*@ ghost (uint32_t cap, uint32_t base, uint32_t *gen) */
+static uint32_t heap_take_out(sloop_timer_entry *t, uint32_t *heap, uint32_t cap, uint32_t n,
+                              uint32_t id)
+    /*@ ghost (uint32_t base, uint32_t *gen) */
 {
     uint32_t m = n;
     if (t[id].heap_pos < n) {
         m = n - 1U;
-        heap_remove(t, heap, m, id) /*@ ghost (cap, base, gen) */;
+        heap_remove(t, heap, cap, m, id) /*@ ghost (base, gen) */;
     }
     return m;
 }
@@ -467,18 +472,22 @@ static void timer_set(sloop_timer_entry *t, uint32_t id, sloop_tick deadline, ui
     //@ assert gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \at(gen[x], Pre);
 }
 
-/* Stores the new number of armed timers and the next start order. A helper so
- * that the proof that the invariant survives these stores happens in a small
+/* Stores the new number of armed timers and the next start order. The heap
+ * facts come in on the caller's copies of q->t, q->heap, q->ids.cap and
+ * q->ids.gen, so that the caller never has to re-read q after its heap calls;
+ * the proof that the invariant survives these stores happens in this small
  * context. */
 /*@
-  requires timerq_storage(q) && slots_readable(&q->ids) && n <= q->ids.cap;
-  requires timer_perm(q->t, q->heap, q->ids.cap);
-  requires timer_heap_ordered(q->t, q->heap, n);
-  requires timer_top_least(q->t, q->heap, n);
-  requires \forall integer x; 0 <= x < q->ids.cap && q->t[x].heap_pos < n ==>
-    slots_is_open(&q->ids, x);
+  requires timerq_storage(q) && slots_readable(&q->ids);
+  requires q->t == t && q->heap == heap && q->ids.cap == cap && q->ids.gen == gen;
+  requires n <= cap;
+  requires timer_perm(t, heap, cap);
+  requires timer_heap_ordered(t, heap, n);
+  requires timer_top_least(t, heap, n);
+  requires \forall integer x; 0 <= x < cap && t[x].heap_pos < n ==> gen[x] % 2 == 1;
   assigns q->count, q->next_seq;
   ensures q->count == n && q->next_seq == next;
+  ensures q->ids.cap == cap;
   ensures inv_storage: timerq_storage(q);
   ensures inv_readable: slots_readable(&q->ids);
   ensures inv_count: q->count <= q->ids.cap;
@@ -486,11 +495,13 @@ static void timer_set(sloop_timer_entry *t, uint32_t id, sloop_tick deadline, ui
   ensures inv_ordered: timer_heap_ordered(q->t, q->heap, q->count);
   ensures inv_top: timer_top_least(q->t, q->heap, q->count);
   ensures inv_open: timer_armed_open(q);
-  ensures kept: \forall integer x; 0 <= x < q->ids.cap ==>
-    q->t[x].heap_pos == \old(q->t[x].heap_pos) && q->t[x].deadline == \old(q->t[x].deadline) &&
-    q->t[x].seq == \old(q->t[x].seq) && q->t[x].period == \old(q->t[x].period);
+  ensures kept: \forall integer x; 0 <= x < cap ==>
+    t[x].heap_pos == \old(t[x].heap_pos) && t[x].deadline == \old(t[x].deadline) &&
+    t[x].seq == \old(t[x].seq) && t[x].period == \old(t[x].period);
+  ensures gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \old(gen[x]);
 */
 static void timer_commit(sloop_timerq *q, uint32_t n, uint64_t next)
+    /*@ ghost (sloop_timer_entry *t, uint32_t *heap, uint32_t cap, uint32_t *gen) */
 {
     q->count = n;
     q->next_seq = next;
@@ -510,11 +521,9 @@ void sloop_timerq_init(sloop_timerq *q, sloop_timer_entry *t, uint32_t *heap,
                        uint32_t *gen, uint32_t *free_stack, uint32_t cap)
 {
     uint32_t i;
-    sloop_slots_init(&q->ids, gen, free_stack, cap);
-    q->t = t;
-    q->heap = heap;
-    q->count = 0U;
-    q->next_seq = 0U;
+    /* The heap first and the slot table last: the table's invariant then comes
+     * straight from sloop_slots_init and never has to be carried across the
+     * other stores (a slow proof). */
     /*@
       loop invariant 0 <= i <= cap;
       loop invariant \forall integer k; 0 <= k < i ==> heap[k] == k && t[k].heap_pos == k;
@@ -528,6 +537,11 @@ void sloop_timerq_init(sloop_timerq *q, sloop_timer_entry *t, uint32_t *heap,
         t[i].heap_pos = i;
         heap[i] = i;
     }
+    q->t = t;
+    q->heap = heap;
+    q->count = 0U;
+    q->next_seq = 0U;
+    sloop_slots_init(&q->ids, gen, free_stack, cap);
 }
 
 /* sloop_slots_open on a table with a free slot, with the frame the queue needs
@@ -587,18 +601,21 @@ bool sloop_timerq_disarm(sloop_timerq *q, sloop_slot_ref ref)
 {
     bool ok = sloop_timerq_armed(q, ref);
     if (ok) {
+        /* Everything the heap calls need is read before the first of them. */
+        sloop_timer_entry *t = q->t;
+        uint32_t *heap = q->heap;
+        uint32_t cap = q->ids.cap;
         uint32_t n = q->count - 1U;
-        /*@ ghost uint32_t base = q->t[q->heap[0]].deadline; */
-        /*@ ghost timer_window_of_top(q->t, q->heap, q->count, q->ids.cap); */
-        /*@ ghost timer_keyed_of_ordered(q->t, q->heap, q->count, q->ids.cap, base); */
-        heap_remove(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base, q->ids.gen) */;
-        /*@ assert gen_kept: \forall integer x; 0 <= x < q->ids.cap ==>
-              q->ids.gen[x] == \at(q->ids.gen[x], Pre); */
-        /*@ assert fields_kept: \forall integer x; 0 <= x < q->ids.cap ==>
-              q->t[x].deadline == \at(q->t[x].deadline, Pre) &&
-              q->t[x].seq == \at(q->t[x].seq, Pre) && q->t[x].period == \at(q->t[x].period, Pre); */
-        /*@ ghost timer_ordered_of_keyed(q->t, q->heap, n, q->ids.cap, base); */
-        timer_commit(q, n, q->next_seq);
+        uint64_t seq = q->next_seq;
+        /*@ ghost uint32_t *gen = q->ids.gen; */
+        /*@ ghost uint32_t base = t[heap[0]].deadline; */
+        /*@ ghost timer_window_of_top(t, heap, q->count, cap); */
+        /*@ ghost timer_keyed_of_ordered(t, heap, q->count, cap, base); */
+        heap_remove(t, heap, cap, n, ref.index) /*@ ghost (base, gen) */;
+        /*@ assert open_kept: \forall integer x; 0 <= x < cap && t[x].heap_pos < n ==>
+              gen[x] % 2 == 1; */
+        /*@ ghost timer_ordered_of_keyed(t, heap, n, cap, base); */
+        timer_commit(q, n, seq) /*@ ghost (t, heap, cap, gen) */;
     }
     return ok;
 }
@@ -619,17 +636,46 @@ bool sloop_timerq_arm(sloop_timerq *q, sloop_slot_ref ref, sloop_tick now, uint3
     bool ok = sloop_slots_valid(&q->ids, ref) && (delay <= SLOOP_TICK_MAX_DELAY) &&
               (period <= SLOOP_TICK_MAX_DELAY);
     if (ok) {
+        /* Everything the heap calls need is read before the first of them. */
+        sloop_timer_entry *t = q->t;
+        uint32_t *heap = q->heap;
+        uint32_t cap = q->ids.cap;
+        uint32_t id = ref.index;
         uint32_t n = q->count;
         uint64_t seq = q->next_seq;
+        /*@ ghost uint32_t *gen = q->ids.gen; */
         /*@ ghost uint32_t base = timer_base(now); */
-        /*@ ghost timer_keyed_of_ordered(q->t, q->heap, n, q->ids.cap, base); */
-        n = heap_take_out(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base, q->ids.gen) */;
-        timer_set(q->t, ref.index, sloop_tick_add(now, delay), period, seq)
-            /*@ ghost (q->heap, n, q->ids.cap, base, q->ids.gen) */;
-        heap_insert(q->t, q->heap, n, ref.index) /*@ ghost (q->ids.cap, base, q->ids.gen) */;
+        /*@ ghost timer_keyed_of_ordered(t, heap, n, cap, base); */
+        n = heap_take_out(t, heap, cap, n, id) /*@ ghost (base, gen) */;
+        //@ assert cap_kept: q->ids.cap == cap;
+        /*@ assert step_out_armed: \forall integer y; 0 <= y < cap && y != id ==>
+              (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)); */
+        /*@ assert step_out_fields: \forall integer y; 0 <= y < cap && y != id ==>
+              gen[y] == \at(q->ids.gen[y], Pre) &&
+              t[y].deadline == \at(q->t[y].deadline, Pre) && t[y].seq == \at(q->t[y].seq, Pre) &&
+              t[y].period == \at(q->t[y].period, Pre); */
+        timer_set(t, id, sloop_tick_add(now, delay), period, seq)
+            /*@ ghost (heap, n, cap, base, gen) */;
+        //@ assert cap_kept: q->ids.cap == cap;
+        /*@ assert step_set_armed: \forall integer y; 0 <= y < cap && y != id ==>
+              (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)); */
+        /*@ assert step_set_fields: \forall integer y; 0 <= y < cap && y != id ==>
+              gen[y] == \at(q->ids.gen[y], Pre) &&
+              t[y].deadline == \at(q->t[y].deadline, Pre) && t[y].seq == \at(q->t[y].seq, Pre) &&
+              t[y].period == \at(q->t[y].period, Pre); */
+        heap_insert(t, heap, n, id) /*@ ghost (cap, base, gen) */;
         n++;
-        /*@ ghost timer_ordered_of_keyed(q->t, q->heap, n, q->ids.cap, base); */
-        timer_commit(q, n, seq + 1U);
+        //@ assert cap_kept: q->ids.cap == cap;
+        /*@ assert step_in_armed: \forall integer y; 0 <= y < cap && y != id ==>
+              (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)); */
+        /*@ assert step_in_fields: \forall integer y; 0 <= y < cap && y != id ==>
+              gen[y] == \at(q->ids.gen[y], Pre) &&
+              t[y].deadline == \at(q->t[y].deadline, Pre) && t[y].seq == \at(q->t[y].seq, Pre) &&
+              t[y].period == \at(q->t[y].period, Pre); */
+        /*@ assert open_kept: \forall integer x; 0 <= x < cap && t[x].heap_pos < n ==>
+              gen[x] % 2 == 1; */
+        /*@ ghost timer_ordered_of_keyed(t, heap, n, cap, base); */
+        timer_commit(q, n, seq + 1U) /*@ ghost (t, heap, cap, gen) */;
     }
     return ok;
 }
@@ -644,31 +690,82 @@ bool sloop_timerq_next_deadline(const sloop_timerq *q, sloop_tick *deadline)
     return ok;
 }
 
+/* sloop_slots_ref_at for the popped timer, with the frame the queue needs
+ * spelled out: writing the handle (separate memory) keeps the invariant and
+ * every timer field. The proof of that happens in this small context. */
+/*@
+  requires timerq_inv(q);
+  requires id < q->ids.cap && q->ids.gen[id] % 2 == 1;
+  requires \valid(ref) && \separated(ref, q, q->t + (0 .. q->ids.cap - 1),
+                     q->heap + (0 .. q->ids.cap - 1), q->ids.gen + (0 .. q->ids.cap - 1),
+                     q->ids.free_stack + (0 .. q->ids.cap - 1));
+  assigns *ref;
+  ensures handle: \result && ref->index == id && slots_ref_valid(&q->ids, *ref);
+  ensures inv_storage: timerq_storage(q);
+  ensures inv_count: q->count <= q->ids.cap;
+  ensures inv_perm: timer_perm(q->t, q->heap, q->ids.cap);
+  ensures inv_ordered: timer_heap_ordered(q->t, q->heap, q->count);
+  ensures inv_top: timer_top_least(q->t, q->heap, q->count);
+  ensures inv_open: timer_armed_open(q);
+  ensures kept: q->count == \old(q->count) && q->ids.cap == \old(q->ids.cap) &&
+    q->next_seq == \old(q->next_seq);
+  ensures kept_fields: \forall integer x; 0 <= x < q->ids.cap ==>
+    q->t[x].heap_pos == \old(q->t[x].heap_pos) && q->t[x].deadline == \old(q->t[x].deadline) &&
+    q->t[x].seq == \old(q->t[x].seq) && q->t[x].period == \old(q->t[x].period);
+*/
+static bool timer_hand_out(sloop_timerq *q, uint32_t id, sloop_slot_ref *ref)
+{
+    return sloop_slots_ref_at(&q->ids, id, ref);
+}
+
 bool sloop_timerq_pop_expired(sloop_timerq *q, sloop_tick now, sloop_slot_ref *ref)
 {
     bool ok = false;
     if ((q->count > 0U) && sloop_tick_reached(now, q->t[q->heap[0]].deadline)) {
-        uint32_t id = q->heap[0];
+        /* Everything the heap calls need is read before the first of them. */
+        sloop_timer_entry *t = q->t;
+        uint32_t *heap = q->heap;
+        uint32_t cap = q->ids.cap;
+        uint32_t id = heap[0];
         uint32_t n = q->count - 1U;
         uint64_t seq = q->next_seq;
-        sloop_tick deadline = q->t[id].deadline;
-        uint32_t period = q->t[id].period;
+        sloop_tick deadline = t[id].deadline;
+        uint32_t period = t[id].period;
+        /*@ ghost uint32_t *gen = q->ids.gen; */
         /*@ ghost uint32_t base = timer_base(now); */
-        /*@ ghost timer_keyed_of_ordered(q->t, q->heap, q->count, q->ids.cap, base); */
-        ok = sloop_slots_ref_at(&q->ids, id, ref);
-        heap_remove(q->t, q->heap, n, id) /*@ ghost (q->ids.cap, base, q->ids.gen) */;
+        /*@ ghost timer_keyed_of_ordered(t, heap, q->count, cap, base); */
+        //@ assert id_open: id < cap && gen[id] % 2 == 1;
+        heap_remove(t, heap, cap, n, id) /*@ ghost (base, gen) */;
+        //@ assert cap_kept: q->ids.cap == cap;
+        /*@ assert step_out_armed: \forall integer y; 0 <= y < cap && y != id ==>
+              (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)); */
+        /*@ assert step_out_fields: \forall integer y; 0 <= y < cap && y != id ==>
+              gen[y] == \at(q->ids.gen[y], Pre) &&
+              t[y].deadline == \at(q->t[y].deadline, Pre) && t[y].seq == \at(q->t[y].seq, Pre) &&
+              t[y].period == \at(q->t[y].period, Pre); */
         if (period > 0U) {
             sloop_tick next = sloop_tick_add(deadline, period);
             if (sloop_tick_reached(now, next)) {
                 next = sloop_tick_add(now, period); /* fell behind: skip, no burst */
             }
-            timer_set(q->t, id, next, period, seq) /*@ ghost (q->heap, n, q->ids.cap, base, q->ids.gen) */;
-            heap_insert(q->t, q->heap, n, id) /*@ ghost (q->ids.cap, base, q->ids.gen) */;
+            timer_set(t, id, next, period, seq) /*@ ghost (heap, n, cap, base, gen) */;
+            //@ assert cap_kept: q->ids.cap == cap;
+            heap_insert(t, heap, n, id) /*@ ghost (cap, base, gen) */;
+            //@ assert cap_kept: q->ids.cap == cap;
             n++;
             seq++;
         }
-        /*@ ghost timer_ordered_of_keyed(q->t, q->heap, n, q->ids.cap, base); */
-        timer_commit(q, n, seq);
+        /*@ assert step_in_armed: \forall integer y; 0 <= y < cap && y != id ==>
+              (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)); */
+        /*@ assert step_in_fields: \forall integer y; 0 <= y < cap && y != id ==>
+              gen[y] == \at(q->ids.gen[y], Pre) &&
+              t[y].deadline == \at(q->t[y].deadline, Pre) && t[y].seq == \at(q->t[y].seq, Pre) &&
+              t[y].period == \at(q->t[y].period, Pre); */
+        /*@ assert open_kept: gen[id] % 2 == 1 && \forall integer x; 0 <= x < cap &&
+              t[x].heap_pos < n ==> gen[x] % 2 == 1; */
+        /*@ ghost timer_ordered_of_keyed(t, heap, n, cap, base); */
+        timer_commit(q, n, seq) /*@ ghost (t, heap, cap, gen) */;
+        ok = timer_hand_out(q, id, ref);
     }
     return ok;
 }

@@ -233,7 +233,9 @@ bool sloop_timerq_release(sloop_timerq *q, sloop_slot_ref ref);
 /*@
   requires timerq_inv(q);
   requires timer_now_ok(q, now);
-  assigns q->count, q->next_seq, q->heap[0 .. q->ids.cap - 1], q->t[0 .. q->ids.cap - 1];
+  assigns q->count, q->next_seq, q->heap[0 .. q->ids.cap - 1],
+          q->t[0 .. q->ids.cap - 1].deadline, q->t[0 .. q->ids.cap - 1].period,
+          q->t[0 .. q->ids.cap - 1].seq, q->t[0 .. q->ids.cap - 1].heap_pos;
   ensures inv_storage: timerq_storage(q);
   ensures inv_count: q->count <= q->ids.cap;
   ensures inv_perm: timer_perm(q->t, q->heap, q->ids.cap);
@@ -323,7 +325,9 @@ bool sloop_timerq_next_deadline(const sloop_timerq *q, sloop_tick *deadline);
   requires timer_now_ok(q, now);
   requires \valid(ref) && \separated(ref, q, q->t + (0 .. q->ids.cap - 1), q->heap + (0 .. q->ids.cap - 1),
                      q->ids.gen + (0 .. q->ids.cap - 1), q->ids.free_stack + (0 .. q->ids.cap - 1));
-  assigns *ref, q->count, q->next_seq, q->heap[0 .. q->ids.cap - 1], q->t[0 .. q->ids.cap - 1];
+  assigns *ref, q->count, q->next_seq, q->heap[0 .. q->ids.cap - 1],
+          q->t[0 .. q->ids.cap - 1].deadline, q->t[0 .. q->ids.cap - 1].period,
+          q->t[0 .. q->ids.cap - 1].seq, q->t[0 .. q->ids.cap - 1].heap_pos;
   ensures inv_storage: timerq_storage(q);
   ensures inv_count: q->count <= q->ids.cap;
   ensures inv_perm: timer_perm(q->t, q->heap, q->ids.cap);
