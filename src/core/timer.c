@@ -485,6 +485,7 @@ static void timer_set(sloop_timer_entry *t, uint32_t id, sloop_tick deadline, ui
   requires timer_heap_ordered(t, heap, n);
   requires timer_top_least(t, heap, n);
   requires \forall integer x; 0 <= x < cap && t[x].heap_pos < n ==> gen[x] % 2 == 1;
+  requires \forall integer x; 0 <= x < cap ==> t[x].period <= SLOOP_TICK_MAX_DELAY;
   assigns q->count, q->next_seq;
   ensures q->count == n && q->next_seq == next;
   ensures q->ids.cap == cap;
@@ -495,6 +496,7 @@ static void timer_set(sloop_timer_entry *t, uint32_t id, sloop_tick deadline, ui
   ensures inv_ordered: timer_heap_ordered(q->t, q->heap, q->count);
   ensures inv_top: timer_top_least(q->t, q->heap, q->count);
   ensures inv_open: timer_armed_open(q);
+  ensures inv_periods: timer_periods_ok(q);
   ensures kept: \forall integer x; 0 <= x < cap ==>
     t[x].heap_pos == \old(t[x].heap_pos) && t[x].deadline == \old(t[x].deadline) &&
     t[x].seq == \old(t[x].seq) && t[x].period == \old(t[x].period);
@@ -568,6 +570,7 @@ void sloop_timerq_init(sloop_timerq *q, sloop_timer_entry *t, uint32_t *heap,
   ensures kept_pos: \forall integer x; 0 <= x < cap ==> t[x].heap_pos == \old(t[x].heap_pos);
   ensures kept_deadline: \forall integer x; 0 <= x < cap ==> t[x].deadline == \old(t[x].deadline);
   ensures kept_seq: \forall integer x; 0 <= x < cap ==> t[x].seq == \old(t[x].seq);
+  ensures kept_period: \forall integer x; 0 <= x < cap ==> t[x].period == \old(t[x].period);
 */
 static bool timer_open_id(sloop_slots *s, sloop_slot_ref *ref)
     /*@ ghost (sloop_timer_entry *t, uint32_t *heap, uint32_t cap) */
@@ -668,12 +671,15 @@ bool sloop_timerq_arm(sloop_timerq *q, sloop_slot_ref ref, sloop_tick now, uint3
         //@ assert cap_kept: q->ids.cap == cap;
         /*@ assert step_in_armed: \forall integer y; 0 <= y < cap && y != id ==>
               (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)); */
+        /*@ assert step_in_gen: \forall integer y; 0 <= y < cap && y != id ==>
+              gen[y] == \at(q->ids.gen[y], Pre); */
         /*@ assert step_in_fields: \forall integer y; 0 <= y < cap && y != id ==>
-              gen[y] == \at(q->ids.gen[y], Pre) &&
               t[y].deadline == \at(q->t[y].deadline, Pre) && t[y].seq == \at(q->t[y].seq, Pre) &&
               t[y].period == \at(q->t[y].period, Pre); */
         /*@ assert open_kept: \forall integer x; 0 <= x < cap && t[x].heap_pos < n ==>
               gen[x] % 2 == 1; */
+        /*@ assert periods: \forall integer x; 0 <= x < cap ==>
+              t[x].period <= SLOOP_TICK_MAX_DELAY; */
         /*@ ghost timer_ordered_of_keyed(t, heap, n, cap, base); */
         timer_commit(q, n, seq + 1U) /*@ ghost (t, heap, cap, gen) */;
     }
@@ -707,6 +713,7 @@ bool sloop_timerq_next_deadline(const sloop_timerq *q, sloop_tick *deadline)
   ensures inv_ordered: timer_heap_ordered(q->t, q->heap, q->count);
   ensures inv_top: timer_top_least(q->t, q->heap, q->count);
   ensures inv_open: timer_armed_open(q);
+  ensures inv_periods: timer_periods_ok(q);
   ensures kept: q->count == \old(q->count) && q->ids.cap == \old(q->ids.cap) &&
     q->next_seq == \old(q->next_seq);
   ensures kept_fields: \forall integer x; 0 <= x < q->ids.cap ==>
@@ -733,8 +740,11 @@ bool sloop_timerq_pop_expired(sloop_timerq *q, sloop_tick now, sloop_slot_ref *r
         uint32_t period = t[id].period;
         /*@ ghost uint32_t *gen = q->ids.gen; */
         /*@ ghost uint32_t base = timer_base(now); */
+        /*@ assert earliest: \forall integer x; 0 <= x < cap && t[x].heap_pos < q->count ==>
+              !timer_less(t, x, id); */
         /*@ ghost timer_keyed_of_ordered(t, heap, q->count, cap, base); */
         //@ assert id_open: id < cap && gen[id] % 2 == 1;
+        //@ assert period_ok: period <= SLOOP_TICK_MAX_DELAY;
         heap_remove(t, heap, cap, n, id) /*@ ghost (base, gen) */;
         //@ assert cap_kept: q->ids.cap == cap;
         /*@ assert step_out_armed: \forall integer y; 0 <= y < cap && y != id ==>
@@ -763,6 +773,8 @@ bool sloop_timerq_pop_expired(sloop_timerq *q, sloop_tick now, sloop_slot_ref *r
               t[y].period == \at(q->t[y].period, Pre); */
         /*@ assert open_kept: gen[id] % 2 == 1 && \forall integer x; 0 <= x < cap &&
               t[x].heap_pos < n ==> gen[x] % 2 == 1; */
+        /*@ assert periods: \forall integer x; 0 <= x < cap ==>
+              t[x].period <= SLOOP_TICK_MAX_DELAY; */
         /*@ ghost timer_ordered_of_keyed(t, heap, n, cap, base); */
         timer_commit(q, n, seq) /*@ ghost (t, heap, cap, gen) */;
         ok = timer_hand_out(q, id, ref);

@@ -60,7 +60,8 @@ typedef struct sloop_timerq {
  * heap and heap_pos are inverse permutations of 0 .. cap-1 (timer_perm), no
  * child in heap[0 .. count) is before its parent (timer_heap_ordered), no armed
  * timer is before the top one (timer_top_least), and every armed id is an open
- * slot (timer_armed_open). An id is armed exactly when heap_pos < count. The
+ * slot (timer_armed_open), and every period is at most SLOOP_TICK_MAX_DELAY
+ * (timer_periods_ok). An id is armed exactly when heap_pos < count. The
  * slot table's own invariant slots_inv is kept apart: the functions that change
  * the table (init, alloc, release) require and ensure it; the others do not
  * assign it at all (their assigns clauses leave q->ids alone), so it carries
@@ -122,11 +123,17 @@ typedef struct sloop_timerq {
   predicate timer_armed_open{L}(sloop_timerq *q) =
     \forall integer x; timer_armed(q, x) ==> slots_is_open(&q->ids, x);
 
+  // Every period is one that arm accepted (or init's 0): a periodic timer's
+  // next deadline then stays within the window pop works in.
+  predicate timer_periods_ok{L}(sloop_timerq *q) =
+    \forall integer x; 0 <= x < q->ids.cap ==> q->t[x].period <= SLOOP_TICK_MAX_DELAY;
+
   predicate timerq_inv{L}(sloop_timerq *q) =
     timerq_storage(q) && slots_readable(&q->ids) && q->count <= q->ids.cap &&
     timer_perm(q->t, q->heap, q->ids.cap) &&
     timer_heap_ordered(q->t, q->heap, q->count) &&
-    timer_top_least(q->t, q->heap, q->count) && timer_armed_open(q);
+    timer_top_least(q->t, q->heap, q->count) && timer_armed_open(q) &&
+    timer_periods_ok(q);
 
   // The tick SLOOP_TIMER_MAX_LATE before now.
   logic integer timer_late_base(integer now) =
@@ -165,6 +172,7 @@ typedef struct sloop_timerq {
   ensures inv_ordered: timer_heap_ordered(q->t, q->heap, q->count);
   ensures inv_top: timer_top_least(q->t, q->heap, q->count);
   ensures inv_open: timer_armed_open(q);
+  ensures inv_periods: timer_periods_ok(q);
   ensures q->t == t && q->heap == heap && q->ids.cap == cap;
   ensures empty: q->count == 0 && q->ids.open_count == 0;
 */
@@ -184,6 +192,7 @@ void sloop_timerq_init(sloop_timerq *q, sloop_timer_entry *t, uint32_t *heap,
   ensures inv_ordered: timer_heap_ordered(q->t, q->heap, q->count);
   ensures inv_top: timer_top_least(q->t, q->heap, q->count);
   ensures inv_open: timer_armed_open(q);
+  ensures inv_periods: timer_periods_ok(q);
   behavior full:
     assumes q->ids.free_count == 0;
     assigns \nothing;
@@ -210,6 +219,7 @@ bool sloop_timerq_alloc(sloop_timerq *q, sloop_slot_ref *ref);
   ensures inv_ordered: timer_heap_ordered(q->t, q->heap, q->count);
   ensures inv_top: timer_top_least(q->t, q->heap, q->count);
   ensures inv_open: timer_armed_open(q);
+  ensures inv_periods: timer_periods_ok(q);
   behavior stale:
     assumes !slots_ref_valid(&q->ids, ref);
     assigns \nothing;
@@ -242,6 +252,7 @@ bool sloop_timerq_release(sloop_timerq *q, sloop_slot_ref ref);
   ensures inv_ordered: timer_heap_ordered(q->t, q->heap, q->count);
   ensures inv_top: timer_top_least(q->t, q->heap, q->count);
   ensures inv_open: timer_armed_open(q);
+  ensures inv_periods: timer_periods_ok(q);
   behavior rejected:
     assumes !slots_ref_valid(&q->ids, ref) || delay > SLOOP_TICK_MAX_DELAY ||
             period > SLOOP_TICK_MAX_DELAY;
@@ -276,6 +287,7 @@ bool sloop_timerq_arm(sloop_timerq *q, sloop_slot_ref ref, sloop_tick now, uint3
   ensures inv_ordered: timer_heap_ordered(q->t, q->heap, q->count);
   ensures inv_top: timer_top_least(q->t, q->heap, q->count);
   ensures inv_open: timer_armed_open(q);
+  ensures inv_periods: timer_periods_ok(q);
   behavior not_armed:
     assumes !slots_ref_valid(&q->ids, ref) || !timer_armed(q, ref.index);
     assigns \nothing;
@@ -334,6 +346,7 @@ bool sloop_timerq_next_deadline(const sloop_timerq *q, sloop_tick *deadline);
   ensures inv_ordered: timer_heap_ordered(q->t, q->heap, q->count);
   ensures inv_top: timer_top_least(q->t, q->heap, q->count);
   ensures inv_open: timer_armed_open(q);
+  ensures inv_periods: timer_periods_ok(q);
   behavior none_due:
     assumes q->count == 0 || tick_before(now, q->t[q->heap[0]].deadline);
     assigns \nothing;
