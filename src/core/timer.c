@@ -544,6 +544,10 @@ void sloop_timerq_init(sloop_timerq *q, sloop_timer_entry *t, uint32_t *heap,
     q->count = 0U;
     q->next_seq = 0U;
     sloop_slots_init(&q->ids, gen, free_stack, cap);
+    /* The identity layout, restated after the call (a flat frame fact) so that
+     * the permutation follows by instantiation alone. */
+    /*@ assert identity_kept: \forall integer k; 0 <= k < cap ==>
+          heap[k] == k && t[k].heap_pos == k; */
 }
 
 /* sloop_slots_open on a table with a free slot, with the frame the queue needs
