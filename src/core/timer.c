@@ -529,6 +529,7 @@ void sloop_timerq_init(sloop_timerq *q, sloop_timer_entry *t, uint32_t *heap,
     /*@
       loop invariant 0 <= i <= cap;
       loop invariant \forall integer k; 0 <= k < i ==> heap[k] == k && t[k].heap_pos == k;
+      loop invariant \forall integer k; 0 <= k < i ==> t[k].period == 0;
       loop assigns i, t[0 .. cap - 1], heap[0 .. cap - 1];
       loop variant cap - i;
     */
@@ -548,6 +549,7 @@ void sloop_timerq_init(sloop_timerq *q, sloop_timer_entry *t, uint32_t *heap,
      * the permutation follows by instantiation alone. */
     /*@ assert identity_kept: \forall integer k; 0 <= k < cap ==>
           heap[k] == k && t[k].heap_pos == k; */
+    //@ assert periods_kept: \forall integer k; 0 <= k < cap ==> t[k].period == 0;
 }
 
 /* sloop_slots_open on a table with a free slot, with the frame the queue needs
