@@ -654,13 +654,15 @@ bool sloop_timerq_arm(sloop_timerq *q, sloop_slot_ref ref, sloop_tick now, uint3
         uint64_t seq = q->next_seq;
         /*@ ghost uint32_t *gen = q->ids.gen; */
         /*@ ghost uint32_t base = timer_base(now); */
+        //@ assert id_open: id < cap && gen[id] % 2 == 1;
         /*@ ghost timer_keyed_of_ordered(t, heap, n, cap, base); */
         n = heap_take_out(t, heap, cap, n, id) /*@ ghost (base, gen) */;
         //@ assert cap_kept: q->ids.cap == cap;
         /*@ assert step_out_armed: \forall integer y; 0 <= y < cap && y != id ==>
               (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)); */
+        /*@ assert step_out_gen: \forall integer y; 0 <= y < cap ==>
+              gen[y] == \at(q->ids.gen[y], Pre); */
         /*@ assert step_out_fields: \forall integer y; 0 <= y < cap && y != id ==>
-              gen[y] == \at(q->ids.gen[y], Pre) &&
               t[y].deadline == \at(q->t[y].deadline, Pre) && t[y].seq == \at(q->t[y].seq, Pre) &&
               t[y].period == \at(q->t[y].period, Pre); */
         timer_set(t, id, sloop_tick_add(now, delay), period, seq)
@@ -668,8 +670,9 @@ bool sloop_timerq_arm(sloop_timerq *q, sloop_slot_ref ref, sloop_tick now, uint3
         //@ assert cap_kept: q->ids.cap == cap;
         /*@ assert step_set_armed: \forall integer y; 0 <= y < cap && y != id ==>
               (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)); */
+        /*@ assert step_set_gen: \forall integer y; 0 <= y < cap ==>
+              gen[y] == \at(q->ids.gen[y], Pre); */
         /*@ assert step_set_fields: \forall integer y; 0 <= y < cap && y != id ==>
-              gen[y] == \at(q->ids.gen[y], Pre) &&
               t[y].deadline == \at(q->t[y].deadline, Pre) && t[y].seq == \at(q->t[y].seq, Pre) &&
               t[y].period == \at(q->t[y].period, Pre); */
         heap_insert(t, heap, n, id) /*@ ghost (cap, base, gen) */;
@@ -677,7 +680,7 @@ bool sloop_timerq_arm(sloop_timerq *q, sloop_slot_ref ref, sloop_tick now, uint3
         //@ assert cap_kept: q->ids.cap == cap;
         /*@ assert step_in_armed: \forall integer y; 0 <= y < cap && y != id ==>
               (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)); */
-        /*@ assert step_in_gen: \forall integer y; 0 <= y < cap && y != id ==>
+        /*@ assert step_in_gen: \forall integer y; 0 <= y < cap ==>
               gen[y] == \at(q->ids.gen[y], Pre); */
         /*@ assert step_in_fields: \forall integer y; 0 <= y < cap && y != id ==>
               t[y].deadline == \at(q->t[y].deadline, Pre) && t[y].seq == \at(q->t[y].seq, Pre) &&
