@@ -135,6 +135,22 @@ typedef struct sloop_timerq {
     timer_top_least(q->t, q->heap, q->count) && timer_armed_open(q) &&
     timer_periods_ok(q);
 
+  // timerq_inv for the functions that take a const queue: the queue itself is
+  // only readable (\valid of a pointer to const is false for Eva, which then
+  // cut every state at the call). Implied by timerq_inv.
+  predicate timerq_inv_read{L}(sloop_timerq *q) =
+    \valid_read(q) && \valid(q->t + (0 .. q->ids.cap - 1)) &&
+    \valid(q->heap + (0 .. q->ids.cap - 1)) &&
+    \separated(q, q->t + (0 .. q->ids.cap - 1), q->heap + (0 .. q->ids.cap - 1),
+               q->ids.gen + (0 .. q->ids.cap - 1), q->ids.free_stack + (0 .. q->ids.cap - 1)) &&
+    \separated(q->t + (0 .. q->ids.cap - 1), q->heap + (0 .. q->ids.cap - 1),
+               q->ids.gen + (0 .. q->ids.cap - 1), q->ids.free_stack + (0 .. q->ids.cap - 1)) &&
+    slots_readable(&q->ids) && q->count <= q->ids.cap &&
+    timer_perm(q->t, q->heap, q->ids.cap) &&
+    timer_heap_ordered(q->t, q->heap, q->count) &&
+    timer_top_least(q->t, q->heap, q->count) && timer_armed_open(q) &&
+    timer_periods_ok(q);
+
   // The tick SLOOP_TIMER_MAX_LATE before now.
   logic integer timer_late_base(integer now) =
     now >= SLOOP_TIMER_MAX_LATE ? now - SLOOP_TIMER_MAX_LATE
@@ -304,7 +320,7 @@ bool sloop_timerq_arm(sloop_timerq *q, sloop_slot_ref ref, sloop_tick now, uint3
 bool sloop_timerq_disarm(sloop_timerq *q, sloop_slot_ref ref);
 
 /*@
-  requires timerq_inv(q);
+  requires timerq_inv_read(q);
   assigns \nothing;
   ensures \result <==> slots_ref_valid(&q->ids, ref) && timer_armed(q, ref.index);
 */
@@ -312,9 +328,10 @@ bool sloop_timerq_armed(const sloop_timerq *q, sloop_slot_ref ref);
 
 /* Earliest armed deadline; false when nothing is armed. */
 /*@
-  requires timerq_inv(q);
+  requires timerq_inv_read(q);
   requires \valid(deadline) && \separated(deadline, q, q->t + (0 .. q->ids.cap - 1), q->heap + (0 .. q->ids.cap - 1),
                      q->ids.gen + (0 .. q->ids.cap - 1), q->ids.free_stack + (0 .. q->ids.cap - 1));
+  assigns *deadline;
   behavior empty:
     assumes q->count == 0;
     assigns \nothing;

@@ -9,6 +9,7 @@
  * (## Coverage); these tests make `make coverage` count them.
  */
 #include "core/frame.h"
+#include "core/timer.h"
 #include "harness.h"
 
 #include <stdint.h>
@@ -72,9 +73,38 @@ SL_TEST(feed_with_corrupted_mode_refuses)
     SL_CHECK_EQ(consumed, 0U);
 }
 
+/* timer.c, heap_remove: the `n < cap` test. By the queue invariant count <= cap, so
+ * a removal's last position n = count - 1 is below cap. Forged: a count above the
+ * capacity; disarming a timer then moves no heap entry past the arrays (the guard
+ * words after them stay intact) instead of reading and writing heap[count - 1]. */
+SL_TEST(timer_disarm_with_corrupted_count_stays_in_bounds)
+{
+    struct {
+        sloop_timer_entry t[2];
+        uint32_t heap[2];
+        uint32_t guard_heap[2];
+    } m;
+    uint32_t gen[2];
+    uint32_t free_stack[2];
+    sloop_timerq q;
+    sloop_slot_ref a;
+    memset(&m, 0, sizeof m);
+    m.guard_heap[0] = 0xA5A5A5A5U;
+    m.guard_heap[1] = 0xA5A5A5A5U;
+    sloop_timerq_init(&q, m.t, m.heap, gen, free_stack, 2U);
+    SL_CHECK(sloop_timerq_alloc(&q, &a));
+    SL_CHECK(sloop_timerq_arm(&q, a, 0U, 10U, 0U));
+    q.count = 3U; /* forged: more armed timers than the capacity */
+    SL_CHECK(sloop_timerq_disarm(&q, a));
+    SL_CHECK_EQ(m.guard_heap[0], 0xA5A5A5A5U);
+    SL_CHECK_EQ(m.guard_heap[1], 0xA5A5A5A5U);
+    SL_CHECK(m.heap[0] < 2U && m.heap[1] < 2U && m.heap[0] != m.heap[1]);
+}
+
 static const sl_test tests[] = {
     SL_ENTRY(length_empty_payload_on_empty_feed),
     SL_ENTRY(feed_with_corrupted_mode_refuses),
+    SL_ENTRY(timer_disarm_with_corrupted_count_stays_in_bounds),
 };
 
 int main(int argc, char **argv)
