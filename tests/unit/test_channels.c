@@ -607,9 +607,18 @@ SL_TEST(posix_channel_functions_are_bounded_and_refuse_the_wrong_descriptor)
     SL_CHECK_EQ(left, 0);
     /* An errno without a code of its own (ENOTSOCK) is SLOOP_SYS_EOTHER. */
     SL_CHECK_EQ(sys->local_port(sys->ctx, (sloop_fd)p[0], &port), SLOOP_SYS_EOTHER);
-    SL_CHECK_EQ(close(p[0]), 0);
+    /* End of file (every write end closed behind sloop's back) is EPIPE, not
+     * "empty": the loop then stops polling a channel that would stay readable. */
+    SL_CHECK_EQ(write(p[1], big, 3U), 3);
     SL_CHECK_EQ(close(p[1]), 0);
+    SL_CHECK_EQ(sys->wake_drain(sys->ctx, (sloop_fd)p[0]), SLOOP_SYS_OK); /* the 3 bytes */
+    SL_CHECK_EQ(sys->wake_drain(sys->ctx, (sloop_fd)p[0]), SLOOP_SYS_EPIPE);
+    SL_CHECK_EQ(close(p[0]), 0);
     SL_CHECK_EQ(sys->wake_drain(sys->ctx, (sloop_fd)p[0]), SLOOP_SYS_EBADF);
+    /* A wake written to a descriptor that is not open fails (EBADF), errno kept. */
+    errno = 1234;
+    SL_CHECK_EQ(sys->wake_signal(sys->ctx, (sloop_fd)p[1]), SLOOP_SYS_EBADF);
+    SL_CHECK_EQ(errno, 1234);
     /* An eventfd is not a signalfd: the update fails and the signal it would
      * have added is not left blocked. */
     ev = eventfd(5U, EFD_NONBLOCK | EFD_CLOEXEC);
