@@ -364,6 +364,7 @@ bool sloop_timerq_next_deadline(const sloop_timerq *q, sloop_tick *deadline);
   ensures inv_top: timer_top_least(q->t, q->heap, q->count);
   ensures inv_open: timer_armed_open(q);
   ensures inv_periods: timer_periods_ok(q);
+  ensures index_in_table: \result ==> ref->index < q->ids.cap;
   behavior none_due:
     assumes q->count == 0 || tick_before(now, q->t[q->heap[0]].deadline);
     assigns \nothing;
