@@ -54,7 +54,7 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(B)/tests/%: tests/unit/%.c $(LIB) tests/harness.h
+$(B)/tests/%: tests/unit/%.c $(LIB) tests/harness.h $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) -Itests $< $(LIB) $(LDFLAGS) -o $@

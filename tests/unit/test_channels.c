@@ -28,6 +28,7 @@
 #define _GNU_SOURCE /* setitimer, eventfd, RLIMIT_NOFILE */
 #endif
 #include "harness.h"
+#include "open_fds.h"
 #include "sloop.h"
 #include "sloop_sim.h"
 
@@ -43,7 +44,6 @@
 #include <unistd.h>
 #endif
 #if defined(__linux__)
-#include <dirent.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #endif
@@ -500,21 +500,6 @@ SL_TEST(poll_interrupted_by_a_handler_is_not_an_error)
 #if defined(__linux__)
 /* ---- Linux: descriptor counts, eventfd, signalfd, epoll ---------------------------------- */
 
-static int fd_count(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    if (d == NULL) {
-        return -1;
-    }
-    while ((e = readdir(d)) != NULL) {
-        n += (e->d_name[0] != '.') ? 1 : 0;
-    }
-    (void)closedir(d);
-    return n - 1;
-}
-
 /* With RLIMIT_NOFILE at the number of open descriptors (and the holes below it
  * filled), every call that needs a new descriptor fails with EMFILE. */
 #define FILLERS 64
@@ -535,7 +520,7 @@ SL_TEST(descriptor_exhaustion_is_esys_emfile_and_leaks_nothing)
     o.backend = SLOOP_BACKEND_POLL;
     o.sys = NULL;
     SL_CHECK_OK(sloop_init(&g_loop, &o)); /* poll needs no descriptor */
-    base = fd_count();
+    base = open_fd_count();
     low = old;
     low.rlim_cur = (rlim_t)base;
     SL_CHECK_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
@@ -573,12 +558,12 @@ SL_TEST(descriptor_exhaustion_is_esys_emfile_and_leaks_nothing)
         (void)close(fillers[--nfill]);
     }
     SL_CHECK_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
-    SL_CHECK_EQ(fd_count(), base);
+    SL_CHECK_EQ(open_fd_count(), base);
     /* With descriptors back, the same calls work. */
     SL_CHECK_OK(sloop_wake_start(&g_loop, on_wake, NULL));
     SL_CHECK_OK(sloop_wake_stop(&g_loop));
     SL_CHECK_OK(sloop_close(&g_loop));
-    SL_CHECK_EQ(fd_count(), base);
+    SL_CHECK_EQ(open_fd_count(), base);
 }
 
 /* The POSIX table's channel functions on descriptors of the wrong kind. */
@@ -641,12 +626,12 @@ SL_TEST(posix_connect_failing_at_once_leaves_nothing_open)
 {
     const sloop_sys *sys = sloop_sys_default();
     sloop_fd fd = SLOOP_FD_INVALID;
-    int base = fd_count();
+    int base = open_fd_count();
     int rc = sys->connect(sys->ctx, "255.255.255.255", 80U, &fd);
     SL_CHECK(rc != SLOOP_SYS_OK);
     SL_CHECK(rc != SLOOP_SYS_EINPROGRESS);
     SL_CHECK_EQ(fd, SLOOP_FD_INVALID);
-    SL_CHECK_EQ(fd_count(), base);
+    SL_CHECK_EQ(open_fd_count(), base);
 }
 
 /* ---- A sys table that fails chosen calls (the default table underneath) ---------------- */
@@ -737,7 +722,7 @@ SL_TEST(a_registration_epoll_refuses_is_esys_and_leaks_nothing)
     sloop_signal s;
     sloop_watch w;
     int p[2];
-    int base = fd_count();
+    int base = open_fd_count();
     wrap_reset();
     o.backend = SLOOP_BACKEND_EPOLL;
     o.sys = &g_wrap;
@@ -755,7 +740,7 @@ SL_TEST(a_registration_epoll_refuses_is_esys_and_leaks_nothing)
     SL_CHECK_EQ(sloop_watch_start(&g_loop, (sloop_fd)p[0], SLOOP_READABLE, on_any, NULL, &w),
                 SLOOP_ESYS);
     SL_CHECK_EQ(sloop_last_sys_error(&g_loop), SLOOP_SYS_ENOMEM);
-    SL_CHECK_EQ(fd_count(), base + 3); /* the epoll instance and the pipe */
+    SL_CHECK_EQ(open_fd_count(), base + 3); /* the epoll instance and the pipe */
     /* The next attempts succeed. */
     SL_CHECK_OK(sloop_wake_start(&g_loop, on_wake, NULL));
     SL_CHECK_OK(sloop_signal_start(&g_loop, SIGUSR2, on_signal, NULL, &s));
@@ -765,7 +750,7 @@ SL_TEST(a_registration_epoll_refuses_is_esys_and_leaks_nothing)
     SL_CHECK_EQ(close(p[0]), 0);
     SL_CHECK_EQ(close(p[1]), 0);
     SL_CHECK_EQ(g_bad_closes, 0);
-    SL_CHECK_EQ(fd_count(), base);
+    SL_CHECK_EQ(open_fd_count(), base);
 }
 
 /* A loop with a watcher (whose interest change is still queued), the wake-up
@@ -790,7 +775,7 @@ static bool fork_teardown(int p[2], int base)
     bool ok = (sloop_close(&g_loop) == SLOOP_OK);
     ok = (close(p[0]) == 0) && ok;
     ok = (close(p[1]) == 0) && ok;
-    return ok && (g_bad_closes == 0U) && (fd_count() == base) && !signal_blocked(SIGUSR2);
+    return ok && (g_bad_closes == 0U) && (open_fd_count() == base) && !signal_blocked(SIGUSR2);
 }
 
 /* No new epoll instance (EMFILE): SLOOP_ESYS naming it, nothing registered in a
@@ -799,7 +784,7 @@ SL_TEST(fork_reinit_without_a_new_epoll_instance_leaves_a_closable_loop)
 {
     int p[2];
     sloop_watch w;
-    int base = fd_count();
+    int base = open_fd_count();
     wrap_reset();
     SL_CHECK(fork_setup(p, &w));
     g_fail_epoll_create = g_n_epoll_create + 1U;
@@ -815,7 +800,7 @@ SL_TEST(fork_reinit_losing_the_wake_channel_leaves_a_closable_loop)
 {
     int p[2];
     sloop_watch w;
-    int base = fd_count();
+    int base = open_fd_count();
     wrap_reset();
     SL_CHECK(fork_setup(p, &w));
     g_fail_close_fd = g_loop.epfd;
@@ -832,7 +817,7 @@ SL_TEST(fork_reinit_whose_signal_set_fails_leaves_a_closable_loop)
 {
     int p[2];
     sloop_watch w;
-    int base = fd_count();
+    int base = open_fd_count();
     wrap_reset();
     SL_CHECK(fork_setup(p, &w));
     g_fail_signal_set = g_n_signal_set + 1U;
@@ -849,7 +834,7 @@ SL_TEST(fork_reinit_that_cannot_replace_a_lost_wake_channel_leaves_a_closable_lo
     sloop_options o;
     int p[2];
     int fd;
-    int base = fd_count();
+    int base = open_fd_count();
     wrap_reset();
     o.backend = SLOOP_BACKEND_POLL;
     o.sys = &g_wrap;
@@ -870,7 +855,7 @@ SL_TEST(fork_reinit_that_cannot_replace_a_lost_wake_channel_leaves_a_closable_lo
     SL_CHECK_EQ(close(p[0]), 0);
     SL_CHECK_EQ(close(p[1]), 0);
     SL_CHECK_EQ(g_bad_closes, 0);
-    SL_CHECK_EQ(fd_count(), base);
+    SL_CHECK_EQ(open_fd_count(), base);
 }
 
 static unsigned g_seen_events[2];

@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L /* SIGUSR1 */
 #endif
 #include "harness.h"
+#include "open_fds.h"
 #include "sloop.h"
 
 #include <signal.h>
@@ -231,22 +232,6 @@ SL_TEST(default_signal_channel)
 }
 
 #if defined(__linux__)
-#include <dirent.h>
-
-static int fd_count(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    if (d == NULL) {
-        return -1;
-    }
-    while ((e = readdir(d)) != NULL) {
-        n += (e->d_name[0] != '.') ? 1 : 0;
-    }
-    (void)closedir(d);
-    return n - 1;
-}
 
 /* The default table, whose signal_open fails from the second call on. */
 static sloop_sys g_flaky;
@@ -265,7 +250,7 @@ SL_TEST(fork_reinit_losing_the_signal_channel_leaks_nothing)
 {
     sloop_options o;
     sloop_signal s;
-    int base = fd_count();
+    int base = open_fd_count();
     g_opens = 0U;
     g_flaky = *sloop_sys_default();
     g_flaky.signal_open = flaky_signal_open;
@@ -276,7 +261,7 @@ SL_TEST(fork_reinit_losing_the_signal_channel_leaks_nothing)
     SL_CHECK_EQ(sloop_fork_reinit(&g_loop), SLOOP_ESYS);
     SL_CHECK_EQ(sloop_last_sys_error(&g_loop), SLOOP_SYS_EMFILE);
     SL_CHECK_OK(sloop_close(&g_loop));
-    SL_CHECK_EQ(fd_count(), base);
+    SL_CHECK_EQ(open_fd_count(), base);
 }
 #endif
 

@@ -59,7 +59,7 @@ windows-itest-bins: $(LIB) $(WIN_LOOP_EXE)
 windows-app-bins: $(LIB) $(EXAMPLES:%=$(B)/examples/%.exe)
 
 # MinGW's gcc names its output *.exe whatever -o says, so the targets carry it.
-$(B)/tests/%.exe: tests/unit/%.c $(LIB) tests/harness.h
+$(B)/tests/%.exe: tests/unit/%.c $(LIB) tests/harness.h $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) -Itests $< $(LIB) $(LDFLAGS) $(WIN_LIBS) -o $@
