@@ -151,7 +151,10 @@ typedef struct sloop_sys {
      * restore the removed signals anyway and return SLOOP_SYS_EBADF. */
     int (*signal_set)(void *ctx, sloop_fd fd, uint64_t old_mask, uint64_t new_mask);
     /* ORs into *delivered the bit of every signal read from the channel (a
-     * bounded amount per call): OK when any was read, EAGAIN when none was. */
+     * bounded amount per call): OK when any was read, EAGAIN when none was,
+     * EPIPE at end of file (the self-pipe's write end was closed behind the
+     * loop's back: the table forgets that number, never writing to or closing
+     * it again, and the loop stops polling the channel). */
     int (*signal_read)(void *ctx, sloop_fd fd, uint64_t *delivered);
 
     /* ---- Added with edge-triggered reads that end at a short read (appended;

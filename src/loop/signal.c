@@ -206,7 +206,8 @@ void sloop__signals_stop_all(sloop_loop *loop)
 }
 
 /* Reads what the channel holds (bounded); interrupted reads are retried a few
- * times, as everywhere in the loop. */
+ * times, as everywhere in the loop. Signals read before an end of file are
+ * returned (and delivered) as usual. */
 static uint64_t signal_read_all(sloop_loop *loop)
 {
     uint64_t got = 0U;
@@ -222,9 +223,18 @@ static uint64_t signal_read_all(sloop_loop *loop)
             rc = SLOOP_SYS_OK; /* try again */
         }
     }
-    if ((rc != SLOOP_SYS_OK) && (rc != SLOOP_SYS_EAGAIN)) {
+    if (rc == SLOOP_SYS_EPIPE) {
+        /* End of file: the self-pipe's write end was closed behind sloop's
+         * back. The channel would be readable for ever (a busy loop): stop
+         * polling it. Its read end stays sloop's and is closed when the last
+         * watcher stops; starting one after that opens a new channel. */
+        sloop__backend_remove(loop, &loop->signal_reg);
+        (void)sloop__sys_failed(loop, rc);
+    } else if ((rc != SLOOP_SYS_OK) && (rc != SLOOP_SYS_EAGAIN)) {
         /* Nothing is lost: an unread signal keeps the channel readable. */
         (void)sloop__sys_failed(loop, rc);
+    } else {
+        /* OK or EAGAIN: the channel was read as far as the bound allows. */
     }
     return got;
 }

@@ -642,6 +642,13 @@ static int posix_signal_read(void *ctx, sloop_fd fd, uint64_t *delivered)
     if (n < 0) {
         return posix_last_error();
     }
+    if (n == 0) {
+        /* End of file: the write end was closed behind sloop's back, so its
+         * number may be someone else's by now. The handler must never write to
+         * it again and signal_set must not close it. */
+        posix_sig_wr = -1;
+        return SLOOP_SYS_EPIPE;
+    }
     for (i = 0; i < n; i++) {
         if ((buf[i] >= 1U) && (buf[i] <= 64U)) {
             *delivered |= (uint64_t)1U << (buf[i] - 1U);

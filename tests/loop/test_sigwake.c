@@ -13,6 +13,8 @@
  *  - a child made by fork() adopts a connection the parent accepted and serves
  *    it with its own epoll instance, wake-up and signal channels, while the
  *    parent lets go of its copy; nobody leaks a descriptor;
+ *  - a signal or wake channel closed behind the loop's back is reported once, no
+ *    longer polled (no busy loop) and its numbers never written to or closed again;
  *  - a send to a vanished peer on an adopted socket is SLOOP_CLOSE_RESET, not a
  *    SIGPIPE (this file never ignores SIGPIPE).
  * Built twice by `make itest`: with the Linux channels (eventfd, signalfd) and
@@ -551,6 +553,79 @@ IT_CASE(wake_write_end_closed_behind_sloops_back)
 }
 #endif
 
+#if defined(SLOOP_SIGNAL_PIPE)
+/* Marks the descriptors open now among the first `n`. */
+static void fds_open_now(unsigned char *open_now, int n)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        open_now[i] = (unsigned char)(fcntl(i, F_GETFD) >= 0);
+    }
+}
+
+/* The self-pipe's write end closed behind sloop's back: the signal written
+ * before the close is still delivered, then the end of file is reported once
+ * (EPIPE) and the channel is no longer polled (no busy loop); the handler never
+ * writes to that number again and the stop never closes it, whoever owns it by
+ * then; after the last watcher stops, a new start opens a working channel. */
+IT_CASE(signal_write_end_closed_behind_sloops_back)
+{
+    enum { SCAN = 1024 };
+    static unsigned char before[SCAN];
+    static unsigned char after[SCAN];
+    sloop_signal s;
+    int wr_end = -1;
+    int fresh = 0;
+    int i;
+    uint32_t t0;
+    memset(&sigs, 0, sizeof sigs);
+    sigs.expect[SIGUSR1] = 1;
+    SL_CHECK_OK(it_init(NULL));
+    fds_open_now(before, SCAN);
+    SL_CHECK_OK(sloop_signal_start(&it_loop, SIGUSR1, on_signal, &sigs, &s));
+    fds_open_now(after, SCAN);
+    for (i = 0; i < SCAN; i++) {
+        if ((after[i] != 0U) && (before[i] == 0U)) {
+            fresh++;
+            wr_end = (i != (int)it_loop.signal_reg.fd) ? i : wr_end;
+        }
+    }
+    SL_CHECK_EQ(fresh, 2); /* the pair: the loop's read end and the handler's write end */
+    SL_CHECK(wr_end >= 0);
+    SL_CHECK_EQ(kill(getpid(), SIGUSR1), 0); /* written before the close */
+    SL_CHECK_EQ(close(wr_end), 0);
+    SL_CHECK_OK(sloop_run_once(&it_loop, 1000));
+    SL_CHECK_EQ(sigs.calls[SIGUSR1], 1U);
+    SL_CHECK(it_ctr().sys_errors[SLOOP_SYS_EPIPE] == 1U);
+    SL_CHECK_EQ(it_loop.signal_reg.added, 0);
+    /* No spin: the next wait sleeps its whole timeout. */
+    t0 = it_now_ms();
+    SL_CHECK_OK(sloop_run_once(&it_loop, 100));
+    SL_CHECK((uint32_t)(it_now_ms() - t0) >= 90U);
+    SL_CHECK(it_ctr().sys_errors[SLOOP_SYS_EPIPE] == 1U);
+    {
+        int p[2];
+        char b;
+        SL_CHECK_EQ(pipe(p), 0);
+        SL_CHECK_EQ(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+        SL_CHECK_EQ(dup2(p[1], wr_end), wr_end);
+        SL_CHECK_EQ(kill(getpid(), SIGUSR1), 0); /* lost, never written to wr_end */
+        SL_CHECK_EQ(read(p[0], &b, 1U), -1);
+        SL_CHECK_OK(sloop_signal_stop(&it_loop, s));
+        SL_CHECK_EQ(fcntl(wr_end, F_GETFD), 0); /* not closed by sloop */
+        (void)close(wr_end);
+        (void)close(p[0]);
+        (void)close(p[1]);
+    }
+    /* A new channel after the last stop: delivered again. */
+    SL_CHECK_OK(sloop_signal_start(&it_loop, SIGUSR1, on_signal, &sigs, &s));
+    SL_CHECK_EQ(kill(getpid(), SIGUSR1), 0);
+    IT_WAIT(sigs.calls[SIGUSR1] == 2U, IT_WAIT_MS);
+    SL_CHECK_EQ(sigs.bad, 0U);
+    SL_CHECK_OK(sloop_signal_stop(&it_loop, s));
+}
+#endif
+
 /* ---- fork ----------------------------------------------------------------------------- */
 
 /* The child's part: serve the inherited connection until the client closes.
@@ -713,6 +788,9 @@ static const sl_test tests[] = {
     IT_ENTRIES(wake_channel_closed_behind_sloops_back),
 #if defined(SLOOP_WAKE_PIPE)
     IT_ENTRIES(wake_write_end_closed_behind_sloops_back),
+#endif
+#if defined(SLOOP_SIGNAL_PIPE)
+    IT_ENTRIES(signal_write_end_closed_behind_sloops_back),
 #endif
     IT_ENTRIES(fork_child_serves_accepted_connection),
     IT_ENTRIES(sigpipe_never_raised_on_adopted_socket),

@@ -322,6 +322,82 @@ static bool fd_is_open(int fd)
     return fcntl(fd, F_GETFD) != -1;
 }
 
+/* A signal channel whose writer is gone: a pipe holding one signal number
+ * (SIGUSR2) and then end of file, read the way the self-pipe table reads. */
+static sloop_sys g_eof_sys;
+static unsigned g_eof_reads;
+static int g_eof_rd = -1;
+
+static int eof_signal_open(void *ctx, sloop_fd *fd)
+{
+    int p[2];
+    uint8_t signo = (uint8_t)SIGUSR2;
+    (void)ctx;
+    if ((pipe(p) != 0) || (write(p[1], &signo, 1U) != 1) || (close(p[1]) != 0)) {
+        return SLOOP_SYS_EOTHER;
+    }
+    g_eof_rd = p[0];
+    *fd = (sloop_fd)p[0];
+    return SLOOP_SYS_OK;
+}
+
+static int eof_signal_set(void *ctx, sloop_fd fd, uint64_t old_mask, uint64_t new_mask)
+{
+    (void)ctx;
+    (void)fd;
+    (void)old_mask;
+    (void)new_mask;
+    return SLOOP_SYS_OK; /* no disposition is changed: the pipe stands in for it */
+}
+
+static int eof_signal_read(void *ctx, sloop_fd fd, uint64_t *delivered)
+{
+    uint8_t b;
+    ssize_t n = read((int)fd, &b, 1U);
+    (void)ctx;
+    g_eof_reads++;
+    if (n == 1) {
+        *delivered |= (uint64_t)1U << (b - 1U);
+        return SLOOP_SYS_OK;
+    }
+    return (n == 0) ? SLOOP_SYS_EPIPE : SLOOP_SYS_EOTHER;
+}
+
+/* End of file on the signal channel (its write end closed behind the loop's
+ * back): the signal read before it is delivered, EPIPE is reported once, and the
+ * channel is no longer polled (a readable-for-ever channel would spin the loop);
+ * the read end is still the loop's and is closed at the stop. */
+SL_TEST(signal_channel_at_end_of_file_is_reported_once_and_no_longer_polled)
+{
+    sloop_options o;
+    sloop_signal s;
+    sloop_counters ctr;
+    g_eof_sys = *sloop_sys_default();
+    g_eof_sys.signal_open = eof_signal_open;
+    g_eof_sys.signal_set = eof_signal_set;
+    g_eof_sys.signal_read = eof_signal_read;
+    g_eof_reads = 0U;
+    g_signals = 0U;
+    o.backend = SLOOP_BACKEND_POLL;
+    o.sys = &g_eof_sys;
+    SL_CHECK_OK(sloop_init(&g_loop, &o));
+    SL_CHECK_OK(sloop_signal_start(&g_loop, SIGUSR2, on_signal, NULL, &s));
+    SL_CHECK_OK(sloop_run_once(&g_loop, 1000));
+    SL_CHECK_EQ(g_signals, 1);
+    SL_CHECK_EQ(g_eof_reads, 2U); /* the signal, then the end of file */
+    SL_CHECK_EQ(sloop_last_sys_error(&g_loop), SLOOP_SYS_EPIPE);
+    sloop_counters_get(&g_loop, &ctr);
+    SL_CHECK(ctr.sys_errors[SLOOP_SYS_EPIPE] == 1U);
+    SL_CHECK_EQ(g_loop.signal_reg.added, 0);
+    SL_CHECK_OK(sloop_run_once(&g_loop, 0));
+    SL_CHECK_EQ(g_eof_reads, 2U); /* not polled any more */
+    SL_CHECK_EQ(g_signals, 1);
+    SL_CHECK(fd_is_open(g_eof_rd));
+    SL_CHECK_OK(sloop_signal_stop(&g_loop, s));
+    SL_CHECK(!fd_is_open(g_eof_rd)); /* the read end was the loop's */
+    SL_CHECK_OK(sloop_close(&g_loop));
+}
+
 /* The signal channel closed behind the loop's back, its number then taken by a
  * pipe of the application: the loop reports EBADF, stops polling it, and neither
  * sloop_signal_stop nor sloop_fork_reinit nor sloop_close closes the pipe or
@@ -910,6 +986,7 @@ static const sl_test tests[] = {
     SL_ENTRY(run_waits_for_the_signal_channel_alone),
     SL_ENTRY(wake_event_of_a_channel_stopped_earlier_in_the_batch_is_dropped),
     SL_ENTRY(signal_event_of_a_channel_stopped_earlier_in_the_batch_is_dropped),
+    SL_ENTRY(signal_channel_at_end_of_file_is_reported_once_and_no_longer_polled),
     SL_ENTRY(signal_channel_closed_behind_the_loop_is_never_closed_again),
     SL_ENTRY(a_wake_channel_lost_before_fork_reinit_is_replaced_and_polled),
     SL_ENTRY(a_lost_signal_channel_never_touches_the_loop_that_took_its_number),
