@@ -1,10 +1,9 @@
 # proofs/prove.mk - Frama-C WP proofs of the pure core (included by the top Makefile).
 #
 #   make prove                 every module proofs/<m>/ that has a `files` list,
-#                              PROVE_JOBS at a time, then Eva over the whole loop
-#                              (the pseudo-module `eva`: proofs/eva/run-eva, run
-#                              alone after WP); one line per module, then
-#                              "prove: N passed, M failed" (modules)
+#                              and Eva (the pseudo-module `eva`: proofs/eva/run-eva),
+#                              PROVE_JOBS at a time in the order listed; one line
+#                              per module, then "prove: N passed, M failed" (modules)
 #   make prove PROVE_MODULES="tick ring"   only these modules (no Eva unless the
 #                              list names `eva`: ci/check names its modules)
 #   make prove-mutants         apply each proofs/mutants/<m>-<name>.patch to a copy
@@ -21,19 +20,18 @@
 
 PROVE_MODULES ?= $(patsubst proofs/%/files,%,$(wildcard proofs/*/files)) eva
 PROVE_JOBS ?= 2
-# WP modules run in parallel; `eva` (one frama-c process, proofs/eva/run-eva)
-# runs after them, alone, so it never competes with WP for the two cores.
-PROVE_WP_MODULES = $(filter-out eva,$(PROVE_MODULES))
+# Every module, `eva` included, is one job of the pool (xargs -P), taken in the
+# order of PROVE_MODULES as a core frees up: list the longest first (ci/check
+# does) so that the short ones fill the gaps. Eva is one frama-c process, like
+# each WP module, so the pool never runs more than PROVE_JOBS of them.
 
 .PHONY: prove prove-mutants
 
 prove:
 	@mkdir -p build/proofs; rm -f build/proofs/status.*; \
-	printf '%s\n' $(PROVE_WP_MODULES) | xargs -r -P $(PROVE_JOBS) -I{} sh -c \
-	  'if proofs/run-wp {}; then echo ok > build/proofs/status.{}; else echo fail > build/proofs/status.{}; fi'; \
-	if [ -n "$(filter eva,$(PROVE_MODULES))" ]; then \
-	  if nice -n 10 proofs/eva/run-eva; then echo ok > build/proofs/status.eva; else echo fail > build/proofs/status.eva; fi; \
-	fi; \
+	printf '%s\n' $(PROVE_MODULES) | xargs -r -P $(PROVE_JOBS) -I{} sh -c \
+	  'if [ {} = eva ]; then run="nice -n 10 proofs/eva/run-eva"; else run="proofs/run-wp {}"; fi; \
+	   if $$run; then echo ok > build/proofs/status.{}; else echo fail > build/proofs/status.{}; fi'; \
 	pass=0; fail=0; \
 	for m in $(PROVE_MODULES); do \
 	  if [ "$$(cat build/proofs/status.$$m 2>/dev/null)" = ok ]; then pass=$$((pass + 1)); else fail=$$((fail + 1)); fi; \
