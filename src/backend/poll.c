@@ -63,7 +63,12 @@ void sloop__poll_set_want(sloop_loop *loop, sloop__reg *reg)
 void sloop__poll_remove(sloop_loop *loop, sloop__reg *reg)
 {
     uint32_t i = reg->poll_index;
-    uint32_t last = loop->pfd_count - 1U;
+    uint32_t last;
+    if ((i >= loop->pfd_count) || (loop->preg[i] != reg)) {
+        return; /* not in the table (a registration never added, or a stale index):
+                 * nothing to move, and pfd_count must not go below the live count */
+    }
+    last = loop->pfd_count - 1U;
     if (i != last) {
         loop->pfds[i] = loop->pfds[last];
         loop->preg[i] = loop->preg[last];

@@ -50,7 +50,10 @@ static bool conn_lookup(const sloop_loop *loop, sloop_conn h, uint32_t *index)
 static void conn_pending_add(sloop_loop *loop, uint32_t index)
 {
     sloop__conn *c = &loop->conns[index];
-    if (c->in_pending == 0U) {
+    /* At most one entry per slot (in_pending), so the count stays below the
+     * table's size; the bound is tested too, so that no forged or corrupted
+     * flag can write past pending[]. */
+    if ((c->in_pending == 0U) && (loop->pending_count < SLOOP_MAX_CONNS)) {
         c->in_pending = 1U;
         loop->pending[loop->pending_count] = index; /* at most one entry per slot */
         loop->pending_count++;
