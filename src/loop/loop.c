@@ -188,7 +188,9 @@ static void loop_dispatch(sloop_loop *loop, const sloop__event *ev)
     ref.gen = sloop__token_gen(ev->token);
     switch (kind) {
     case SLOOP__KIND_CONN:
-        if (sloop_slots_valid(&loop->conn_slots, ref)) {
+        /* The index test first: conns[] is indexed here, and the check inside
+         * sloop_slots_valid is on its own copy of ref (Eva bounds only this). */
+        if ((ref.index < SLOOP_MAX_CONNS) && sloop_slots_valid(&loop->conn_slots, ref)) {
             sloop__conn_event(loop, ref.index, ev->flags);
         }
         break;

@@ -85,7 +85,11 @@ void sloop__timers_run(sloop_loop *loop)
     uint32_t budget = (sloop_timerq_armed_count(&loop->timers) > 0U) ? SLOOP__TIMER_CAP : 0U;
     sloop_slot_ref ref;
     while ((budget > 0U) && sloop_timerq_pop_expired(&loop->timers, loop->now, &ref)) {
-        sloop__timer_owner *o = &loop->timer_owner[ref.index];
+        sloop__timer_owner *o;
+        if (ref.index >= SLOOP__TIMER_CAP) {
+            break; /* the queue's ids index timer_owner[]: never above its size */
+        }
+        o = &loop->timer_owner[ref.index];
         budget--;
         if (o->conn != TIMER_USER) {
             sloop__conn_timer_fired(loop, o->conn);
