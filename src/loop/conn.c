@@ -410,7 +410,7 @@ sloop_err sloop_send(sloop_loop *loop, sloop_conn conn, const void *data, uint32
 {
     uint32_t index = 0U;
     sloop__conn *c;
-    uint8_t hdr[SLOOP_FRAME_MAX_HEADER];
+    uint8_t hdr[SLOOP_FRAME_MAX_HEADER] = {0U}; /* only hdr[0 .. hdr_len) is appended */
     uint32_t hdr_len = 0U;
 
     if (!conn_lookup(loop, conn, &index)) {
@@ -532,7 +532,7 @@ static bool conn_deliver(sloop_loop *loop, uint32_t index, const uint8_t *data, 
     uint32_t pos = 0U;
     bool completed_any = false;
     while (pos < len) {
-        sloop_frame frame;
+        sloop_frame frame = {NULL, 0U}; /* set by the decoder when it returns READY */
         uint32_t used = 0U;
         sloop_frame_status st =
             sloop_frame_decoder_feed(&c->dec, &data[pos], len - pos, &used, &frame);

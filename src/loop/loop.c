@@ -161,7 +161,7 @@ sloop_err sloop_close(sloop_loop *loop)
 static int loop_wait_timeout(const sloop_loop *loop, int32_t limit, bool work_waiting)
 {
     uint32_t t = (limit < 0) ? UINT32_MAX : (uint32_t)limit;
-    sloop_tick deadline;
+    sloop_tick deadline = 0U; /* written by next_deadline when it returns true */
     if (work_waiting || (loop->stop_requested != 0U)) {
         t = 0U;
     }

@@ -25,13 +25,15 @@ static bool timer_lookup(const sloop_loop *loop, sloop_timer t, sloop_slot_ref *
 sloop_err sloop_timer_start(sloop_loop *loop, uint32_t delay_ms, uint32_t period_ms,
                             sloop_timer_cb cb, void *user, sloop_timer *out)
 {
-    sloop_slot_ref ref;
+    sloop_slot_ref ref = {0U, 0U};
     if ((loop == NULL) || (loop->magic != SLOOP__MAGIC) || (cb == NULL) || (out == NULL) ||
         (delay_ms > SLOOP_TICK_MAX_DELAY) || (period_ms > SLOOP_TICK_MAX_DELAY)) {
         return SLOOP_EINVAL;
     }
     /* + 1U: no always-true comparison (-Wtype-limits) when SLOOP_MAX_TIMERS is 0 */
-    if ((loop->user_timers + 1U > SLOOP_MAX_TIMERS) || !sloop_timerq_alloc(&loop->timers, &ref)) {
+    /* The id indexes timer_owner[]: tested here too, not only inside the queue. */
+    if ((loop->user_timers + 1U > SLOOP_MAX_TIMERS) || !sloop_timerq_alloc(&loop->timers, &ref) ||
+        (ref.index >= SLOOP__TIMER_CAP)) {
         return SLOOP_ELIMIT;
     }
     loop->user_timers++;
@@ -68,7 +70,7 @@ static void timer_release_user(sloop_loop *loop, sloop_slot_ref ref)
 
 sloop_err sloop_timer_stop(sloop_loop *loop, sloop_timer t)
 {
-    sloop_slot_ref ref;
+    sloop_slot_ref ref = {0U, 0U};
     if (!timer_lookup(loop, t, &ref)) {
         return (loop == NULL) ? SLOOP_EINVAL : SLOOP_ESTALE;
     }
@@ -83,16 +85,18 @@ void sloop__timers_run(sloop_loop *loop)
      * the cap keeps the pass bounded; the rest runs next iteration. With no
      * timer armed the pass is skipped (no heap access). */
     uint32_t budget = (sloop_timerq_armed_count(&loop->timers) > 0U) ? SLOOP__TIMER_CAP : 0U;
-    sloop_slot_ref ref;
+    sloop_slot_ref ref = {0U, 0U};
     while ((budget > 0U) && sloop_timerq_pop_expired(&loop->timers, loop->now, &ref)) {
         sloop__timer_owner *o;
+        uint32_t owner;
         if (ref.index >= SLOOP__TIMER_CAP) {
             break; /* the queue's ids index timer_owner[]: never above its size */
         }
         o = &loop->timer_owner[ref.index];
+        owner = o->conn; /* read once: the test below then bounds the index passed on */
         budget--;
-        if (o->conn != TIMER_USER) {
-            sloop__conn_timer_fired(loop, o->conn);
+        if (owner != TIMER_USER) {
+            sloop__conn_timer_fired(loop, owner);
         } else {
             sloop_timer h;
             h.id = ref.index;
@@ -110,7 +114,7 @@ void sloop__timers_run(sloop_loop *loop)
 void sloop__timers_release_all(sloop_loop *loop)
 {
     uint32_t i;
-    sloop_slot_ref ref;
+    sloop_slot_ref ref = {0U, 0U};
     for (i = 0U; i < SLOOP__TIMER_CAP; i++) {
         if (sloop_slots_ref_at(&loop->timers.ids, i, &ref) &&
             (loop->timer_owner[i].conn == TIMER_USER)) {
