@@ -17,7 +17,7 @@
 #define SLOOP_MAX_WATCHERS 1U
 #define SLOOP_MAX_EVENTS 4U
 #define SLOOP_READ_CHUNK 64U
-#define SLOOP_READ_BUDGET 128U
+#define SLOOP_READ_BUDGET 64U
 #define SLOOP_ACCEPT_BUDGET 2U
 
 /* The simulated world, equally small (sloop_sim.h reads these). */
@@ -26,6 +26,6 @@
 #define SLOOP_SIM_MAX_LISTENERS 1U
 #define SLOOP_SIM_MAX_REMOTES 1U
 #define SLOOP_SIM_BACKLOG 4U
-#define SLOOP_SIM_BUF_SIZE 96U
+#define SLOOP_SIM_BUF_SIZE 48U
 
 #endif

@@ -307,6 +307,7 @@ void eva_main(void)
     lo.conn.frame_timeout_ms = Frama_C_unsigned_int_interval(0U, 100U);
     lo.conn.linger_ms = Frama_C_unsigned_int_interval(0U, 100U);
     lo.conn.connect_timeout_ms = 0U;
+    lo.conn.on_frame_error = NULL; /* framing errors close at once (the callback path is not analysed) */
     lo.handler = &g_handler;
     lo.user = NULL;
     if (sloop_listen(&g_loop, &lo, &l) == SLOOP_OK) {
