@@ -8,8 +8,8 @@
 #                                 functions"; fails on an alarm not listed in
 #                                 proofs/eva/argued-alarms.txt, an Invalid status
 #                                 or a vacuous run
-#   make eva EVA_RUNS="timer loop"  also the whole-loop run (default: timer only;
-#                                 the loop run does not complete usefully yet)
+#   make eva EVA_RUNS=timer       only the timer run (default: "timer loop", the
+#                                 timer module, then the whole loop: ~5 min)
 #   make eva EVA_PRECISION=N EVA_STEPS=N   settings of the loop run
 #   make eva EVA_ROOT=DIR         analyse the sources of another checkout (e.g.
 #                                 with src/core fixes not merged yet)
