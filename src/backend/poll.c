@@ -63,19 +63,18 @@ void sloop__poll_set_want(sloop_loop *loop, sloop__reg *reg)
 void sloop__poll_remove(sloop_loop *loop, sloop__reg *reg)
 {
     uint32_t i = reg->poll_index;
-    uint32_t last;
-    if ((i >= loop->pfd_count) || (loop->preg[i] != reg)) {
-        return; /* not in the table (a registration never added, or a stale index):
-                 * nothing to move, and pfd_count must not go below the live count */
+    /* Only a registration whose index names its own live entry is removed: one
+     * never added, or with a stale index, leaves the table (and pfd_count) alone. */
+    if ((i < loop->pfd_count) && (loop->preg[i] == reg)) {
+        uint32_t last = loop->pfd_count - 1U;
+        if (i != last) {
+            loop->pfds[i] = loop->pfds[last];
+            loop->preg[i] = loop->preg[last];
+            loop->preg[i]->poll_index = i;
+        }
+        loop->preg[last] = NULL;
+        loop->pfd_count = last;
     }
-    last = loop->pfd_count - 1U;
-    if (i != last) {
-        loop->pfds[i] = loop->pfds[last];
-        loop->preg[i] = loop->preg[last];
-        loop->preg[i]->poll_index = i;
-    }
-    loop->preg[last] = NULL;
-    loop->pfd_count = last;
 }
 
 static uint32_t poll_flags_of(short revents)
