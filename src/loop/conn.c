@@ -410,7 +410,7 @@ sloop_err sloop_send(sloop_loop *loop, sloop_conn conn, const void *data, uint32
 {
     uint32_t index = 0U;
     sloop__conn *c;
-    uint8_t hdr[SLOOP_FRAME_MAX_HEADER] = {0U}; /* only hdr[0 .. hdr_len) is appended */
+    uint8_t hdr[SLOOP_FRAME_MAX_HEADER] = {0}; /* only hdr[0 .. hdr_len) is appended */
     uint32_t hdr_len = 0U;
 
     if (!conn_lookup(loop, conn, &index)) {
