@@ -55,6 +55,9 @@ bool sloop_slots_open(sloop_slots *s, sloop_slot_ref *ref)
                   s->gen[i] == \at(s->gen[i], Pre); */
             /*@ assert was_not_stacked: \forall integer i; 0 <= i < s->cap && i != index &&
                   !slots_in_stack(s, i) ==> !slots_in_stack{Pre}(s, i); */
+            /* Before count_step: with that assertion in context this goal took
+             * 10 s of cvc4 instead of 0.8 s. */
+            //@ assert stack_distinct: slots_stack_distinct(s);
             /* Names the pair of states for the count's update axiom (slots.h). */
             //@ assert count_step: slots_gens_except{Pre, Here}(s->gen, s->cap, index);
             ok = true;
