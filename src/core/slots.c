@@ -55,6 +55,11 @@ bool sloop_slots_open(sloop_slots *s, sloop_slot_ref *ref)
                   s->gen[i] == \at(s->gen[i], Pre); */
             /*@ assert was_not_stacked: \forall integer i; 0 <= i < s->cap && i != index &&
                   !slots_in_stack(s, i) ==> !slots_in_stack{Pre}(s, i); */
+            /* Before count_step: with that assertion in context this goal took
+             * 10 s of cvc4 instead of 0.8 s. */
+            //@ assert stack_distinct: slots_stack_distinct(s);
+            /* Names the pair of states for the count's update axiom (slots.h). */
+            //@ assert count_step: slots_gens_except{Pre, Here}(s->gen, s->cap, index);
             ok = true;
         }
     }
@@ -77,6 +82,9 @@ bool sloop_slots_close(sloop_slots *s, sloop_slot_ref ref)
          * slot is retired (generation 0 and never on the free stack again). */
         bool retire = (ref.gen == UINT32_MAX);
         s->gen[ref.index] = retire ? 0U : (ref.gen + 1U);
+        /* The count's update axiom for this one change (slots.h): the slot was
+         * odd and now is even, so open_count, which counted it, is >= 1. */
+        //@ assert count_closed: slots_gens_except{Pre, Here}(s->gen, s->cap, ref.index);
         s->open_count--; /* >= 1 before: ref's slot was open */
         if (!retire) {
             s->free_stack[s->free_count] = ref.index;
@@ -86,6 +94,8 @@ bool sloop_slots_close(sloop_slots *s, sloop_slot_ref ref)
               s->free_stack[k] == \at(s->free_stack[k], Pre); */
         /*@ assert same_gens: \forall integer i; 0 <= i < s->cap && i != ref.index ==>
               s->gen[i] == \at(s->gen[i], Pre); */
+        /* Names the pair of states for the count's update axiom (slots.h). */
+        //@ assert count_step: slots_gens_except{Pre, Here}(s->gen, s->cap, ref.index);
         ok = true;
     }
     return ok;

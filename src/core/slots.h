@@ -43,15 +43,25 @@ typedef struct sloop_slots {
   predicate slots_is_open{L}(sloop_slots *s, integer i) =
     0 <= i < s->cap && s->gen[i] % 2 == 1;
 
-  // The number of odd generations in g[0 .. n), specified by three axioms
-  // rather than by a recursive definition: the provers unfold a recursive
-  // definition (or its two equations) without end, and every goal that merely
-  // mentions the count then times out. The true count satisfies all three (so
-  // they are consistent), and they pin the count down on every state the
-  // functions below can produce: 0 after init (none), then one generation
-  // changed at a time (update). Listed and justified in proofs/slots/README.md.
+  // The number of odd generations in g[0 .. n), specified by axioms rather
+  // than by a recursive definition: the provers unfold a recursive definition
+  // (or its two equations) without end, and every goal that merely mentions
+  // the count then times out. The true count satisfies them (so they are
+  // consistent), and they pin the count down on every state the functions
+  // below can produce: 0 after init (none), then one generation changed at a
+  // time (update). Listed and justified in proofs/slots/README.md.
+  //
+  // slots_gens_except{L1, L2}(g, n, i) is "i is in [0, n) and g[0 .. n) is the
+  // same in L1 and L2 except perhaps at i" (intro), declared rather than
+  // defined so that the update axiom has one term that holds all its
+  // variables (both states included): the provers instantiate it only where
+  // a goal names such a pair of states (slots.c asserts it after each
+  // change), never on the unrelated memories of a caller's frame goals.
   axiomatic SlotsOddCount {
     logic integer slots_odd_count{L}(uint32_t *g, integer n) reads g[0 .. n - 1];
+
+    predicate slots_gens_except{L1, L2}(uint32_t *g, integer n, integer i)
+      reads \at(g[0 .. n - 1], L1), \at(g[0 .. n - 1], L2);
 
     axiom slots_odd_count_range{L}:
       \forall uint32_t *g, integer n; 0 <= n ==> 0 <= slots_odd_count(g, n) <= n;
@@ -60,10 +70,15 @@ typedef struct sloop_slots {
       \forall uint32_t *g, integer n;
         (\forall integer j; 0 <= j < n ==> g[j] % 2 == 0) ==> slots_odd_count(g, n) == 0;
 
-    axiom slots_odd_count_update{L1, L2}:
+    axiom slots_gens_except_intro{L1, L2}:
       \forall uint32_t *g, integer n, i;
         0 <= i < n &&
         (\forall integer j; 0 <= j < n && j != i ==> \at(g[j], L1) == \at(g[j], L2)) ==>
+          slots_gens_except{L1, L2}(g, n, i);
+
+    axiom slots_odd_count_update{L1, L2}:
+      \forall uint32_t *g, integer n, i;
+        slots_gens_except{L1, L2}(g, n, i) ==>
           slots_odd_count{L2}(g, n) ==
             slots_odd_count{L1}(g, n) - \at(g[i], L1) % 2 + \at(g[i], L2) % 2;
   }

@@ -438,6 +438,112 @@ static uint32_t heap_take_out(sloop_timer_entry *t, uint32_t *heap, uint32_t cap
     return m;
 }
 
+/* heap_take_out with the frame of the slot table (which it does not touch)
+ * spelled out as flat facts. The separation reasoning happens here, in a
+ * context without the slot table's quantified invariant (with it in context
+ * the same facts took 10 to 16 s or timed out). */
+/*@
+  requires timer_arrays(t, heap, cap) && n <= cap && timer_perm(t, heap, cap);
+  requires id < cap;
+  requires timer_in_window(t, n, cap, base);
+  requires timer_keyed(t, heap, n, base);
+  requires \valid_read(gen + (0 .. cap - 1)) &&
+    \separated(gen + (0 .. cap - 1), t + (0 .. cap - 1), heap + (0 .. cap - 1));
+  requires \valid_read(q) && q->ids.gen == gen && q->ids.cap == cap &&
+    \valid_read(q->ids.free_stack + (0 .. cap - 1));
+  requires \separated(q, t + (0 .. cap - 1), heap + (0 .. cap - 1));
+  requires \separated(q->ids.free_stack + (0 .. cap - 1), t + (0 .. cap - 1), heap + (0 .. cap - 1));
+  assigns heap[0 .. cap - 1], t[0 .. cap - 1].heap_pos;
+  ensures was_armed: \old(t[id].heap_pos) < n ==> \result == n - 1;
+  ensures was_not_armed: \old(t[id].heap_pos) >= n ==> \result == n;
+  ensures \result <= n;
+  ensures timer_perm(t, heap, cap);
+  ensures timer_in_window(t, \result, cap, base);
+  ensures timer_keyed(t, heap, \result, base);
+  ensures out: t[id].heap_pos >= \result;
+  ensures others: \forall integer y; 0 <= y < cap && y != id ==>
+    (t[y].heap_pos < \result <==> \old(t[y].heap_pos) < n);
+  ensures gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \old(gen[x]);
+  ensures fields_kept: \forall integer x; 0 <= x < cap ==>
+    t[x].deadline == \old(t[x].deadline) && t[x].seq == \old(t[x].seq) &&
+    t[x].period == \old(t[x].period);
+  ensures table_kept: q->ids.cap == cap && q->ids.gen == gen &&
+    q->ids.free_stack == \old(q->ids.free_stack) &&
+    q->ids.free_count == \old(q->ids.free_count) &&
+    q->ids.open_count == \old(q->ids.open_count) &&
+    q->t == \old(q->t) && q->heap == \old(q->heap) && q->count == \old(q->count) &&
+    q->next_seq == \old(q->next_seq);
+  ensures stack_kept: \forall integer k; 0 <= k < cap ==>
+    q->ids.free_stack[k] == \old(q->ids.free_stack[k]);
+*/
+static uint32_t heap_take_out_framed(sloop_timer_entry *t, uint32_t *heap, uint32_t cap,
+                                     uint32_t n, uint32_t id)
+    /*@ ghost (uint32_t base, uint32_t *gen, sloop_timerq *q) */
+{
+    return heap_take_out(t, heap, cap, n, id) /*@ ghost (base, gen) */;
+}
+
+/* heap_take_out for release, which closes the id next: the slot table's
+ * invariant, "armed ids are open" and the periods survive (from the flat
+ * frame of heap_take_out_framed, in this small context). */
+/*@
+  requires timer_arrays(t, heap, cap) && n <= cap && timer_perm(t, heap, cap);
+  requires id < cap;
+  requires timer_in_window(t, n, cap, base);
+  requires timer_keyed(t, heap, n, base);
+  requires \valid_read(gen + (0 .. cap - 1)) &&
+    \separated(gen + (0 .. cap - 1), t + (0 .. cap - 1), heap + (0 .. cap - 1));
+  requires \valid_read(q) && q->ids.gen == gen && q->ids.cap == cap &&
+    \valid_read(q->ids.free_stack + (0 .. cap - 1));
+  requires \separated(q, t + (0 .. cap - 1), heap + (0 .. cap - 1));
+  requires \separated(q->ids.free_stack + (0 .. cap - 1), t + (0 .. cap - 1), heap + (0 .. cap - 1));
+  requires slots_inv(&q->ids);
+  requires open_in: \forall integer x; 0 <= x < cap && t[x].heap_pos < n ==> gen[x] % 2 == 1;
+  requires periods_in: \forall integer x; 0 <= x < cap ==> t[x].period <= SLOOP_TICK_MAX_DELAY;
+  assigns heap[0 .. cap - 1], t[0 .. cap - 1].heap_pos;
+  ensures open_out: \forall integer x; 0 <= x < cap && t[x].heap_pos < \result ==>
+    gen[x] % 2 == 1;
+  ensures periods_out: \forall integer x; 0 <= x < cap ==> t[x].period <= SLOOP_TICK_MAX_DELAY;
+  ensures sinv_storage: slots_storage(&q->ids);
+  ensures sinv_room: slots_room(&q->ids);
+  ensures sinv_stack_free: slots_stack_free(&q->ids);
+  ensures sinv_stack_distinct: slots_stack_distinct(&q->ids);
+  ensures sinv_retired_zero: slots_retired_zero(&q->ids);
+  ensures sinv_counted: slots_counted(&q->ids);
+  ensures was_armed: \old(t[id].heap_pos) < n ==> \result == n - 1;
+  ensures was_not_armed: \old(t[id].heap_pos) >= n ==> \result == n;
+  ensures \result <= n;
+  ensures timer_perm(t, heap, cap);
+  ensures timer_in_window(t, \result, cap, base);
+  ensures timer_keyed(t, heap, \result, base);
+  ensures out: t[id].heap_pos >= \result;
+  ensures others: \forall integer y; 0 <= y < cap && y != id ==>
+    (t[y].heap_pos < \result <==> \old(t[y].heap_pos) < n);
+  ensures gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \old(gen[x]);
+  ensures fields_kept: \forall integer x; 0 <= x < cap ==>
+    t[x].deadline == \old(t[x].deadline) && t[x].seq == \old(t[x].seq) &&
+    t[x].period == \old(t[x].period);
+  ensures table_kept: q->ids.cap == cap && q->ids.gen == gen &&
+    q->ids.free_stack == \old(q->ids.free_stack) &&
+    q->ids.free_count == \old(q->ids.free_count) &&
+    q->ids.open_count == \old(q->ids.open_count) &&
+    q->t == \old(q->t) && q->heap == \old(q->heap) && q->count == \old(q->count) &&
+    q->next_seq == \old(q->next_seq);
+  ensures stack_kept: \forall integer k; 0 <= k < cap ==>
+    q->ids.free_stack[k] == \old(q->ids.free_stack[k]);
+*/
+static uint32_t timer_take_out_kept(sloop_timer_entry *t, uint32_t *heap, uint32_t cap,
+                                    uint32_t n, uint32_t id)
+    /*@ ghost (uint32_t base, uint32_t *gen, sloop_timerq *q) */
+{
+    uint32_t m = heap_take_out_framed(t, heap, cap, n, id) /*@ ghost (base, gen, q) */;
+    /*@ assert stacked_same: \forall integer i; 0 <= i < cap ==>
+          (slots_in_stack(&q->ids, i) <==> slots_in_stack{Pre}(&q->ids, i)); */
+    /* The pair of states for the odd count's update axiom (slots.h). */
+    //@ assert count_same: slots_gens_except{Pre, Here}(gen, cap, id);
+    return m;
+}
+
 /* Gives timer id a new deadline, period and start order while it is not armed.
  * A helper so that the proof that the heap facts survive these stores happens in
  * a small context. */
@@ -501,12 +607,61 @@ static void timer_set(sloop_timer_entry *t, uint32_t id, sloop_tick deadline, ui
     t[x].heap_pos == \old(t[x].heap_pos) && t[x].deadline == \old(t[x].deadline) &&
     t[x].seq == \old(t[x].seq) && t[x].period == \old(t[x].period);
   ensures gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \old(gen[x]);
+  ensures table_kept: q->ids.free_stack == \old(q->ids.free_stack) &&
+    q->ids.free_count == \old(q->ids.free_count) &&
+    q->ids.open_count == \old(q->ids.open_count);
+  ensures stack_kept: \forall integer k; 0 <= k < cap ==>
+    q->ids.free_stack[k] == \old(q->ids.free_stack[k]);
 */
 static void timer_commit(sloop_timerq *q, uint32_t n, uint64_t next)
     /*@ ghost (sloop_timer_entry *t, uint32_t *heap, uint32_t cap, uint32_t *gen) */
 {
     q->count = n;
     q->next_seq = next;
+}
+
+/* timer_commit for release, which closes the id next: the slot table's
+ * invariant survives the two stores (proved here, in a small context). */
+/*@
+  requires timerq_storage(q) && slots_readable(&q->ids);
+  requires q->t == t && q->heap == heap && q->ids.cap == cap && q->ids.gen == gen;
+  requires n <= cap;
+  requires timer_perm(t, heap, cap);
+  requires timer_heap_ordered(t, heap, n);
+  requires timer_top_least(t, heap, n);
+  requires \forall integer x; 0 <= x < cap && t[x].heap_pos < n ==> gen[x] % 2 == 1;
+  requires \forall integer x; 0 <= x < cap ==> t[x].period <= SLOOP_TICK_MAX_DELAY;
+  requires slots_inv(&q->ids);
+  assigns q->count, q->next_seq;
+  ensures q->count == n && q->next_seq == next;
+  ensures q->ids.cap == cap;
+  ensures inv_storage: timerq_storage(q);
+  ensures inv_readable: slots_readable(&q->ids);
+  ensures inv_count: q->count <= q->ids.cap;
+  ensures inv_perm: timer_perm(q->t, q->heap, q->ids.cap);
+  ensures inv_ordered: timer_heap_ordered(q->t, q->heap, q->count);
+  ensures inv_top: timer_top_least(q->t, q->heap, q->count);
+  ensures inv_open: timer_armed_open(q);
+  ensures inv_periods: timer_periods_ok(q);
+  ensures kept: \forall integer x; 0 <= x < cap ==>
+    t[x].heap_pos == \old(t[x].heap_pos) && t[x].deadline == \old(t[x].deadline) &&
+    t[x].seq == \old(t[x].seq) && t[x].period == \old(t[x].period);
+  ensures gen_kept: \forall integer x; 0 <= x < cap ==> gen[x] == \old(gen[x]);
+  ensures sinv_storage: slots_storage(&q->ids);
+  ensures sinv_room: slots_room(&q->ids);
+  ensures sinv_stack_free: slots_stack_free(&q->ids);
+  ensures sinv_stack_distinct: slots_stack_distinct(&q->ids);
+  ensures sinv_retired_zero: slots_retired_zero(&q->ids);
+  ensures sinv_counted: slots_counted(&q->ids);
+*/
+static void timer_commit_with_table(sloop_timerq *q, uint32_t n, uint64_t next)
+    /*@ ghost (sloop_timer_entry *t, uint32_t *heap, uint32_t cap, uint32_t *gen) */
+{
+    timer_commit(q, n, next) /*@ ghost (t, heap, cap, gen) */;
+    /*@ assert stacked_same: \forall integer i; 0 <= i < cap ==>
+          (slots_in_stack(&q->ids, i) <==> slots_in_stack{Pre}(&q->ids, i)); */
+    /* The pair of states for the odd count's update axiom (slots.h). */
+    //@ assert count_same: cap > 0 ==> slots_gens_except{Pre, Here}(gen, cap, 0);
 }
 
 /*@ ghost
@@ -588,15 +743,26 @@ static bool timer_open_id(sloop_slots *s, sloop_slot_ref *ref)
 bool sloop_timerq_alloc(sloop_timerq *q, sloop_slot_ref *ref)
 {
     /* A free id is never armed (timer_armed_open), so there is nothing to reset.
-     * The free_count test repeats the one in sloop_slots_open on purpose: the
-     * contract of sloop_slots_open has assigns clauses only per behavior, so for
-     * a call WP takes their union, which names gen[free_stack[free_count - 1]]
-     * even when the table is full; calling it only when a slot is free keeps
-     * that location inside gen[] and lets the proof see that nothing else of
-     * the queue changes (see proofs/timer/README.md). */
+     * The free_count test repeats the one in sloop_slots_open: timer_open_id's
+     * contract (the frame the queue needs across the call) covers only the
+     * case with a free slot. */
     bool ok = false;
     if (q->ids.free_count > 0U) {
         ok = timer_open_id(&q->ids, ref) /*@ ghost (q->t, q->heap, q->ids.cap) */;
+        /* The queue's invariant, restated on this path (before the paths
+         * join): each part from its own flat frame facts above. */
+        //@ assert q_kept: q->ids.cap == \at(q->ids.cap, Pre) && q->count == \at(q->count, Pre);
+        /*@ assert kept_perm_heap: \forall integer i; 0 <= i < q->ids.cap ==>
+              q->heap[i] < q->ids.cap && q->t[q->heap[i]].heap_pos == i; */
+        /*@ assert kept_perm_pos: \forall integer x; 0 <= x < q->ids.cap ==>
+              q->t[x].heap_pos < q->ids.cap && q->heap[q->t[x].heap_pos] == x; */
+        //@ assert kept_perm: timer_perm(q->t, q->heap, q->ids.cap);
+        /*@ assert kept_keys: \forall integer i; 0 <= i < q->ids.cap ==>
+              q->t[q->heap[i]].deadline == \at(q->t[q->heap[i]].deadline, Pre) &&
+              q->t[q->heap[i]].seq == \at(q->t[q->heap[i]].seq, Pre); */
+        //@ assert kept_ordered: timer_heap_ordered(q->t, q->heap, q->count);
+        //@ assert kept_top: timer_top_least(q->t, q->heap, q->count);
+        //@ assert kept_open: timer_armed_open(q);
     }
     return ok;
 }
@@ -629,12 +795,95 @@ bool sloop_timerq_disarm(sloop_timerq *q, sloop_slot_ref ref)
     return ok;
 }
 
+/* sloop_slots_close on the handle of an unarmed timer, with the frame the queue
+ * needs spelled out: the queue's invariant and every timer field survive (the
+ * closed id is not armed, so "armed ids are open" still holds). The frame
+ * proof happens in this small context. The table's invariant comes in as its
+ * six parts, so that the caller proves six small goals. */
+/*@
+  requires timerq_inv(q);
+  requires sinv_storage: slots_storage(&q->ids);
+  requires sinv_room: slots_room(&q->ids);
+  requires sinv_stack_free: slots_stack_free(&q->ids);
+  requires sinv_stack_distinct: slots_stack_distinct(&q->ids);
+  requires sinv_retired_zero: slots_retired_zero(&q->ids);
+  requires sinv_counted: slots_counted(&q->ids);
+  requires slots_ref_valid(&q->ids, ref) && !timer_armed(q, ref.index);
+  assigns q->ids.open_count, q->ids.free_count, q->ids.gen[0 .. q->ids.cap - 1],
+          q->ids.free_stack[0 .. q->ids.cap - 1];
+  ensures \result;
+  ensures inv_slots: slots_inv(&q->ids);
+  ensures closed: \forall sloop_slot_ref r; r.index == ref.index ==> !slots_ref_valid(&q->ids, r);
+  ensures inv_storage: timerq_storage(q);
+  ensures inv_count: q->count <= q->ids.cap;
+  ensures inv_perm: timer_perm(q->t, q->heap, q->ids.cap);
+  ensures inv_ordered: timer_heap_ordered(q->t, q->heap, q->count);
+  ensures inv_top: timer_top_least(q->t, q->heap, q->count);
+  ensures inv_open: timer_armed_open(q);
+  ensures inv_periods: timer_periods_ok(q);
+  ensures kept: q->count == \old(q->count) && q->ids.cap == \old(q->ids.cap) &&
+    q->t == \old(q->t);
+  ensures kept_fields: \forall integer x; 0 <= x < q->ids.cap ==>
+    q->t[x].heap_pos == \old(q->t[x].heap_pos) && q->t[x].deadline == \old(q->t[x].deadline) &&
+    q->t[x].seq == \old(q->t[x].seq) && q->t[x].period == \old(q->t[x].period);
+*/
+static bool timer_close_id(sloop_timerq *q, sloop_slot_ref ref)
+{
+    bool ok = sloop_slots_close(&q->ids, ref);
+    /* The frame, flat first (each fact one separation argument), then the
+     * permutation and the keys per position, from which the invariant's
+     * parts follow by instantiation. */
+    /*@ assert q_kept: q->t == \at(q->t, Pre) && q->heap == \at(q->heap, Pre) &&
+          q->ids.cap == \at(q->ids.cap, Pre) && q->count == \at(q->count, Pre); */
+    /*@ assert kept_heap: \forall integer i; 0 <= i < q->ids.cap ==>
+          q->heap[i] == \at(q->heap[i], Pre); */
+    /*@ assert kept_entries: \forall integer x; 0 <= x < q->ids.cap ==>
+          q->t[x].heap_pos == \at(q->t[x].heap_pos, Pre) &&
+          q->t[x].deadline == \at(q->t[x].deadline, Pre) &&
+          q->t[x].seq == \at(q->t[x].seq, Pre) && q->t[x].period == \at(q->t[x].period, Pre); */
+    /*@ assert kept_perm_heap: \forall integer i; 0 <= i < q->ids.cap ==>
+          q->heap[i] < q->ids.cap && q->t[q->heap[i]].heap_pos == i; */
+    /*@ assert kept_perm_pos: \forall integer x; 0 <= x < q->ids.cap ==>
+          q->t[x].heap_pos < q->ids.cap && q->heap[q->t[x].heap_pos] == x; */
+    /*@ assert kept_keys: \forall integer i; 0 <= i < q->ids.cap ==>
+          q->t[q->heap[i]].deadline == \at(q->t[q->heap[i]].deadline, Pre) &&
+          q->t[q->heap[i]].seq == \at(q->t[q->heap[i]].seq, Pre); */
+    return ok;
+}
+
 bool sloop_timerq_release(sloop_timerq *q, sloop_slot_ref ref)
 {
     bool ok = sloop_slots_valid(&q->ids, ref);
     if (ok) {
-        (void)sloop_timerq_disarm(q, ref);
-        ok = sloop_slots_close(&q->ids, ref);
+        /* Disarm through the heap helpers, as sloop_timerq_disarm does (their
+         * contracts say the slot table is untouched), then close the id.
+         * Everything the heap calls need is read before the first of them. */
+        sloop_timer_entry *t = q->t;
+        uint32_t *heap = q->heap;
+        uint32_t cap = q->ids.cap;
+        uint32_t id = ref.index;
+        uint32_t n = q->count;
+        uint64_t seq = q->next_seq;
+        /*@ ghost uint32_t *gen = q->ids.gen; */
+        /*@ ghost uint32_t base = 0U; */
+        /*@ ghost
+          if (n > 0U) {
+              base = t[heap[0]].deadline;
+              timer_window_of_top(t, heap, n, cap);
+          }
+        */
+        /*@ ghost timer_keyed_of_ordered(t, heap, n, cap, base); */
+        n = timer_take_out_kept(t, heap, cap, n, id) /*@ ghost (base, gen, q) */;
+        //@ assert cap_kept: q->ids.cap == cap;
+        /*@ assert step_out_armed: \forall integer y; 0 <= y < cap && y != id ==>
+              (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)); */
+        /*@ ghost timer_ordered_of_keyed(t, heap, n, cap, base); */
+        timer_commit_with_table(q, n, seq) /*@ ghost (t, heap, cap, gen) */;
+        ok = timer_close_id(q, ref);
+        /*@ assert step_close: \forall integer y; 0 <= y < cap && y != id ==>
+              (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)) &&
+              t[y].deadline == \at(q->t[y].deadline, Pre) && t[y].seq == \at(q->t[y].seq, Pre) &&
+              t[y].period == \at(q->t[y].period, Pre); */
     }
     return ok;
 }
@@ -655,33 +904,36 @@ bool sloop_timerq_arm(sloop_timerq *q, sloop_slot_ref ref, sloop_tick now, uint3
         /*@ ghost uint32_t *gen = q->ids.gen; */
         /*@ ghost uint32_t base = timer_base(now); */
         //@ assert id_open: id < cap && gen[id] % 2 == 1;
+        /*@ assert open_start: \forall integer x; 0 <= x < cap && t[x].heap_pos < n ==>
+              gen[x] % 2 == 1; */
         /*@ ghost timer_keyed_of_ordered(t, heap, n, cap, base); */
         n = heap_take_out(t, heap, cap, n, id) /*@ ghost (base, gen) */;
         //@ assert cap_kept: q->ids.cap == cap;
+        /*@ assert open_out: \forall integer x; 0 <= x < cap && x != id && t[x].heap_pos < n ==>
+              gen[x] % 2 == 1; */
         /*@ assert step_out_armed: \forall integer y; 0 <= y < cap && y != id ==>
               (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)); */
-        /*@ assert step_out_gen: \forall integer y; 0 <= y < cap ==>
-              gen[y] == \at(q->ids.gen[y], Pre); */
         /*@ assert step_out_fields: \forall integer y; 0 <= y < cap && y != id ==>
               t[y].deadline == \at(q->t[y].deadline, Pre) && t[y].seq == \at(q->t[y].seq, Pre) &&
               t[y].period == \at(q->t[y].period, Pre); */
         timer_set(t, id, sloop_tick_add(now, delay), period, seq)
             /*@ ghost (heap, n, cap, base, gen) */;
         //@ assert cap_kept: q->ids.cap == cap;
+        /*@ assert open_set: \forall integer x; 0 <= x < cap && x != id && t[x].heap_pos < n ==>
+              gen[x] % 2 == 1; */
         /*@ assert step_set_armed: \forall integer y; 0 <= y < cap && y != id ==>
               (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)); */
-        /*@ assert step_set_gen: \forall integer y; 0 <= y < cap ==>
-              gen[y] == \at(q->ids.gen[y], Pre); */
         /*@ assert step_set_fields: \forall integer y; 0 <= y < cap && y != id ==>
               t[y].deadline == \at(q->t[y].deadline, Pre) && t[y].seq == \at(q->t[y].seq, Pre) &&
               t[y].period == \at(q->t[y].period, Pre); */
         heap_insert(t, heap, n, id) /*@ ghost (cap, base, gen) */;
+        /*@ assert open_in: \forall integer x; 0 <= x < cap && x != id && t[x].heap_pos < n + 1 ==>
+              gen[x] % 2 == 1; */
+        //@ assert open_id: gen[id] % 2 == 1;
         n++;
         //@ assert cap_kept: q->ids.cap == cap;
         /*@ assert step_in_armed: \forall integer y; 0 <= y < cap && y != id ==>
               (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)); */
-        /*@ assert step_in_gen: \forall integer y; 0 <= y < cap ==>
-              gen[y] == \at(q->ids.gen[y], Pre); */
         /*@ assert step_in_fields: \forall integer y; 0 <= y < cap && y != id ==>
               t[y].deadline == \at(q->t[y].deadline, Pre) && t[y].seq == \at(q->t[y].seq, Pre) &&
               t[y].period == \at(q->t[y].period, Pre); */
