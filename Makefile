@@ -54,7 +54,7 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(B)/tests/%: tests/unit/%.c $(LIB) tests/harness.h $(wildcard tests/unit/*.h)
+$(B)/tests/%: tests/unit/%.c $(LIB) tests/harness.h tests/open_fds.h
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) -Itests $< $(LIB) $(LDFLAGS) -o $@
@@ -143,7 +143,7 @@ LOOP_TEST_SRC := $(wildcard tests/loop/test_*.c)
 LOOP_SUPPORT  := $(filter-out $(LOOP_TEST_SRC),$(wildcard tests/loop/*.c)) tests/tsock.c
 LOOP_TEST_BIN := $(LOOP_TEST_SRC:tests/loop/%.c=$(B)/tests/loop/%)
 .PHONY: itest itest-bins
-$(B)/tests/loop/%: tests/loop/%.c $(LOOP_SUPPORT) $(LIB) $(wildcard tests/loop/*.h) tests/harness.h tests/tsock.h
+$(B)/tests/loop/%: tests/loop/%.c $(LOOP_SUPPORT) $(LIB) $(wildcard tests/loop/*.h) tests/harness.h tests/tsock.h tests/open_fds.h
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) -D_GNU_SOURCE -Itests $< $(LOOP_SUPPORT) $(LIB) $(LDFLAGS) -lpthread -o $@

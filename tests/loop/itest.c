@@ -16,7 +16,7 @@
 #include <winsock2.h>
 #include <windows.h>
 #else
-#include <dirent.h>
+#include "open_fds.h"
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -92,19 +92,7 @@ static void seen_add(sloop_fd fd)
 
 int it_fd_count(void)
 {
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    if (d == NULL) {
-        return -1;
-    }
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] != '.') {
-            n++;
-        }
-    }
-    (void)closedir(d);
-    return n - 1; /* the directory stream's own descriptor */
+    return open_fd_count();
 }
 #endif
 

@@ -59,7 +59,7 @@ windows-itest-bins: $(LIB) $(WIN_LOOP_EXE)
 windows-app-bins: $(LIB) $(EXAMPLES:%=$(B)/examples/%.exe)
 
 # MinGW's gcc names its output *.exe whatever -o says, so the targets carry it.
-$(B)/tests/%.exe: tests/unit/%.c $(LIB) tests/harness.h $(wildcard tests/unit/*.h)
+$(B)/tests/%.exe: tests/unit/%.c $(LIB) tests/harness.h tests/open_fds.h
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) -Itests $< $(LIB) $(LDFLAGS) $(WIN_LIBS) -o $@
@@ -75,7 +75,7 @@ $(WIN_FAULT_EXE): $(B)/tests/%.exe: tests/fault/%.c $(FAULT_SUPPORT) $(FAULT_HDR
 	$(Q)$(CC) $(CFLAGS) -Itests -Itests/fault $< $(FAULT_SUPPORT) $(LIB) $(LDFLAGS) $(WIN_LIBS) -o $@
 
 $(WIN_LOOP_EXE): $(B)/tests/loop/%.exe: tests/loop/%.c $(LOOP_SUPPORT) $(LIB) \
-                 $(wildcard tests/loop/*.h) tests/harness.h tests/tsock.h
+                 $(wildcard tests/loop/*.h) tests/harness.h tests/tsock.h tests/open_fds.h
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD $@")
 	$(Q)$(CC) $(CFLAGS) -Itests $< $(LOOP_SUPPORT) $(LIB) $(LDFLAGS) $(WIN_LIBS) -o $@
