@@ -198,12 +198,14 @@ stack:
 # ---- Vendoring: amalgamation and install ----------------------------------------
 # make amalgamate: dist/sloop.h, dist/sloop.c, dist/sloop_config.h; then proves
 # they stand alone: one compile command, and the unit tests built against dist/
-# only (core/*.h resolve to one-line shims that include the amalgamated header).
+# only (core/*.h and sloop_sim.h resolve to one-line shims that include the
+# amalgamated header, which holds their declarations).
 .PHONY: amalgamate install
 amalgamate:
 	@ci/amalgamate dist $(LIB_SRC)
 	@rm -rf build/amalg && mkdir -p build/amalg/shim/core
 	@for h in tick ring slots frame timer; do echo '#include "sloop.h"' > build/amalg/shim/core/$$h.h; done
+	@echo '#include "sloop.h"' > build/amalg/shim/sloop_sim.h
 	$(Q)$(CC) -std=c11 -O2 $(WARN) -Idist -c dist/sloop.c -o build/amalg/sloop.o
 	@echo "amalgamate: dist/sloop.c compiles alone: $(CC) -std=c11 -O2 -Idist -c dist/sloop.c"
 	@set -e; for t in $(UNIT_SRC); do n=$$(basename $$t .c); \

@@ -15,9 +15,7 @@
  */
 #include "harness.h"
 #include "sloop.h"
-#ifndef SLOOP_SIM_H
-#include "sloop_sim.h" /* the amalgamated sloop.h already has it */
-#endif
+#include "sloop_sim.h"
 
 #include <stdint.h>
 #include <string.h>
