@@ -653,7 +653,11 @@ static bool conn_read_past_short(const sloop_loop *loop, uint32_t flags)
            (((flags & SLOOP__EV_RDHUP) != 0U) || (loop->sys->recv_short_is_empty == 0U));
 }
 
-static void conn_read_and_carry(sloop_loop *loop, uint32_t index, bool error_seen, bool to_end)
+/* inline: GCC -O2 then folds it into sloop__conn_event, and the read of each
+ * received message saves a call with its register spills (echo benchmark,
+ * docs/benchmarks.md); sloop__conn_continue_read gets its own copy. */
+static inline void conn_read_and_carry(sloop_loop *loop, uint32_t index, bool error_seen,
+                                       bool to_end)
 {
     conn_read_result r = conn_read(loop, index, error_seen || to_end);
     if (r == CONN_READ_GONE) {
