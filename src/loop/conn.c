@@ -412,6 +412,7 @@ sloop_err sloop_send(sloop_loop *loop, sloop_conn conn, const void *data, uint32
     sloop__conn *c;
     uint8_t hdr[SLOOP_FRAME_MAX_HEADER] = {0}; /* only hdr[0 .. hdr_len) is appended */
     uint32_t hdr_len = 0U;
+    uint32_t space;
 
     if (!conn_lookup(loop, conn, &index)) {
         return (loop == NULL) ? SLOOP_EINVAL : SLOOP_ESTALE;
@@ -430,10 +431,14 @@ sloop_err sloop_send(sloop_loop *loop, sloop_conn conn, const void *data, uint32
             return SLOOP_ETOOBIG; /* not representable in header_size bytes */
         }
     }
-    if ((len > SLOOP_TX_BUF_SIZE) || (hdr_len > (SLOOP_TX_BUF_SIZE - len))) {
-        return SLOOP_ETOOBIG;
-    }
-    if ((hdr_len + len) > sloop_ring_space(&c->tx)) {
+    space = sloop_ring_space(&c->tx);
+    if ((len > space) || (hdr_len > (space - len))) {
+        /* Either it can never fit (the ring's whole capacity is
+         * SLOOP_TX_BUF_SIZE) or not now. Tested only when it does not fit
+         * now: the space left is never more than the capacity. */
+        if ((len > SLOOP_TX_BUF_SIZE) || (hdr_len > (SLOOP_TX_BUF_SIZE - len))) {
+            return SLOOP_ETOOBIG;
+        }
         c->tx_was_full = 1U;
         loop->counters.send_full++;
         return SLOOP_EFULL;
