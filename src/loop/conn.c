@@ -389,13 +389,19 @@ static bool conn_flush(sloop_loop *loop, uint32_t index)
         if (sent > (size_t)want_bytes) {
             sent = want_bytes; /* a sys table claiming more than asked is not trusted */
         }
-        (void)sloop_ring_consume(&c->tx, (uint32_t)sent);
         loop->counters.bytes_out += sent;
         if (sent > 0U) {
             c->last_activity = loop->now;
         }
-        if ((sent < (size_t)want_bytes) &&
-            ((loop->backend != SLOOP_BACKEND_EPOLL_ET) || (sent == 0U))) {
+        if (sent == (size_t)want_bytes) {
+            /* All of it (the usual case): emptying the ring is what consuming
+             * its whole count does, without the wrap arithmetic, and the ring
+             * need not be asked again whether anything is left. */
+            sloop_ring_clear(&c->tx);
+            break;
+        }
+        (void)sloop_ring_consume(&c->tx, (uint32_t)sent);
+        if ((loop->backend != SLOOP_BACKEND_EPOLL_ET) || (sent == 0U)) {
             /* Socket buffer full: wait for writability. Edge-triggered, a
              * short write does not prove it (the sys table may send less for
              * its own reasons) and no edge would follow, so go on to EAGAIN;
