@@ -154,6 +154,9 @@ sloop_err sloop__epoll_flush_changes(sloop_loop *loop)
 static uint32_t epoll_flags_of(uint32_t ev)
 {
     uint32_t f = 0U;
+    if (ev == (uint32_t)EPOLLIN) {
+        return SLOOP_READABLE; /* the usual event, translated without the tests below */
+    }
     if ((ev & (uint32_t)EPOLLIN) != 0U) {
         f |= SLOOP_READABLE;
     }
