@@ -154,8 +154,13 @@ sloop_err sloop__epoll_flush_changes(sloop_loop *loop)
 static uint32_t epoll_flags_of(uint32_t ev)
 {
     uint32_t f = 0U;
+    /* The usual events, translated without the tests below: a level-triggered
+     * read, and an edge-triggered one (that registration has both interests). */
     if (ev == (uint32_t)EPOLLIN) {
-        return SLOOP_READABLE; /* the usual event, translated without the tests below */
+        return SLOOP_READABLE;
+    }
+    if (ev == ((uint32_t)EPOLLIN | (uint32_t)EPOLLOUT)) {
+        return SLOOP_READABLE | SLOOP_WRITABLE;
     }
     if ((ev & (uint32_t)EPOLLIN) != 0U) {
         f |= SLOOP_READABLE;
