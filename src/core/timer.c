@@ -66,6 +66,36 @@
   predicate timer_same_armed{L1, L2}(sloop_timer_entry *t, integer count, integer cap) =
     \forall integer x; 0 <= x < cap ==>
       (\at(t[x].heap_pos, L1) < count <==> \at(t[x].heap_pos, L2) < count);
+
+  // The heap facts depend on nothing but the heap array and the positions,
+  // deadlines and seqs of the ids: where those are unchanged between L1 and
+  // L2 (the flat frame a call states), the facts carry over. Stated once here
+  // as lemmas (proof goals of this module) so that a caller's context needs no
+  // restatement of the facts through the frame, position by position.
+  lemma timer_perm_kept{L1, L2}:
+    \forall sloop_timer_entry *t, uint32_t *heap, integer cap;
+      timer_perm{L1}(t, heap, cap) &&
+      (\forall integer i; 0 <= i < cap ==> \at(heap[i], L2) == \at(heap[i], L1)) &&
+      (\forall integer x; 0 <= x < cap ==> \at(t[x].heap_pos, L2) == \at(t[x].heap_pos, L1)) ==>
+      timer_perm{L2}(t, heap, cap);
+
+  lemma timer_ordered_kept{L1, L2}:
+    \forall sloop_timer_entry *t, uint32_t *heap, integer cap, count;
+      count <= cap && timer_perm{L1}(t, heap, cap) &&
+      timer_heap_ordered{L1}(t, heap, count) &&
+      (\forall integer i; 0 <= i < cap ==> \at(heap[i], L2) == \at(heap[i], L1)) &&
+      (\forall integer x; 0 <= x < cap ==> \at(t[x].deadline, L2) == \at(t[x].deadline, L1)) &&
+      (\forall integer x; 0 <= x < cap ==> \at(t[x].seq, L2) == \at(t[x].seq, L1)) ==>
+      timer_heap_ordered{L2}(t, heap, count);
+
+  lemma timer_top_kept{L1, L2}:
+    \forall sloop_timer_entry *t, uint32_t *heap, integer cap, count;
+      count <= cap && timer_perm{L1}(t, heap, cap) &&
+      timer_top_least{L1}(t, heap, count) &&
+      (\forall integer i; 0 <= i < cap ==> \at(heap[i], L2) == \at(heap[i], L1)) &&
+      (\forall integer x; 0 <= x < cap ==> \at(t[x].deadline, L2) == \at(t[x].deadline, L1)) &&
+      (\forall integer x; 0 <= x < cap ==> \at(t[x].seq, L2) == \at(t[x].seq, L1)) ==>
+      timer_top_least{L2}(t, heap, count);
 */
 
 /* ---- Ghost lemmas: each turns one form of the heap facts into another. ---- */
@@ -748,20 +778,18 @@ bool sloop_timerq_alloc(sloop_timerq *q, sloop_slot_ref *ref)
      * case with a free slot. */
     bool ok = false;
     if (q->ids.free_count > 0U) {
+        /* The id about to be handed out is free, so not armed (a fact of the
+         * state before the call, where timer_armed_open says it). */
+        //@ assert top_unarmed: !timer_armed(q, q->ids.free_stack[q->ids.free_count - 1]);
         ok = timer_open_id(&q->ids, ref) /*@ ghost (q->t, q->heap, q->ids.cap) */;
-        /* The queue's invariant, restated on this path (before the paths
-         * join): each part from its own flat frame facts above. */
+        /* The queue's invariant on this path (before the paths join): the
+         * heap facts from timer_open_id's flat frame by the lemmas
+         * timer_perm_kept, timer_ordered_kept and timer_top_kept. */
         //@ assert q_kept: q->ids.cap == \at(q->ids.cap, Pre) && q->count == \at(q->count, Pre);
-        /*@ assert kept_perm_heap: \forall integer i; 0 <= i < q->ids.cap ==>
-              q->heap[i] < q->ids.cap && q->t[q->heap[i]].heap_pos == i; */
-        /*@ assert kept_perm_pos: \forall integer x; 0 <= x < q->ids.cap ==>
-              q->t[x].heap_pos < q->ids.cap && q->heap[q->t[x].heap_pos] == x; */
         //@ assert kept_perm: timer_perm(q->t, q->heap, q->ids.cap);
-        /*@ assert kept_keys: \forall integer i; 0 <= i < q->ids.cap ==>
-              q->t[q->heap[i]].deadline == \at(q->t[q->heap[i]].deadline, Pre) &&
-              q->t[q->heap[i]].seq == \at(q->t[q->heap[i]].seq, Pre); */
         //@ assert kept_ordered: timer_heap_ordered(q->t, q->heap, q->count);
         //@ assert kept_top: timer_top_least(q->t, q->heap, q->count);
+        //@ assert armed_kept: \forall integer x; timer_armed(q, x) ==> \at(timer_armed(q, x), Pre);
         //@ assert kept_open: timer_armed_open(q);
     }
     return ok;
