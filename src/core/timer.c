@@ -704,6 +704,33 @@ static void timer_commit_with_table(sloop_timerq *q, uint32_t n, uint64_t next)
   }
 */
 
+/* sloop_slots_init with the frame the queue needs spelled out (proved here, in
+ * a context without the heap's loop): the timer entries and the heap, which
+ * share no memory with the slot table, are unchanged. */
+/*@
+  requires \valid(s) && \valid(gen + (0 .. cap - 1)) && \valid(free_stack + (0 .. cap - 1));
+  requires \separated(s, gen + (0 .. cap - 1), free_stack + (0 .. cap - 1));
+  requires \separated(t + (0 .. cap - 1), heap + (0 .. cap - 1), s, gen + (0 .. cap - 1),
+                      free_stack + (0 .. cap - 1));
+  assigns *s, gen[0 .. cap - 1], free_stack[0 .. cap - 1];
+  ensures inv_storage: slots_storage(s);
+  ensures inv_room: slots_room(s);
+  ensures inv_stack_free: slots_stack_free(s);
+  ensures inv_stack_distinct: slots_stack_distinct(s);
+  ensures inv_retired_zero: slots_retired_zero(s);
+  ensures inv_counted: slots_counted(s);
+  ensures s->gen == gen && s->free_stack == free_stack && s->cap == cap;
+  ensures s->free_count == cap && s->open_count == 0;
+  ensures kept_heap: \forall integer k; 0 <= k < cap ==> heap[k] == \old(heap[k]);
+  ensures kept_entries: \forall integer k; 0 <= k < cap ==>
+    t[k].heap_pos == \old(t[k].heap_pos) && t[k].period == \old(t[k].period);
+*/
+static void timer_init_ids(sloop_slots *s, uint32_t *gen, uint32_t *free_stack, uint32_t cap)
+    /*@ ghost (sloop_timer_entry *t, uint32_t *heap) */
+{
+    sloop_slots_init(s, gen, free_stack, cap);
+}
+
 void sloop_timerq_init(sloop_timerq *q, sloop_timer_entry *t, uint32_t *heap,
                        uint32_t *gen, uint32_t *free_stack, uint32_t cap)
 {
@@ -729,8 +756,9 @@ void sloop_timerq_init(sloop_timerq *q, sloop_timer_entry *t, uint32_t *heap,
     q->heap = heap;
     q->count = 0U;
     q->next_seq = 0U;
-    sloop_slots_init(&q->ids, gen, free_stack, cap);
-    /* The identity layout, restated after the call (a flat frame fact) so that
+    timer_init_ids(&q->ids, gen, free_stack, cap) /*@ ghost (t, heap) */;
+    //@ assert count_kept: q->count == 0;
+    /* The identity layout, restated after the call from its frame so that
      * the permutation follows by instantiation alone. */
     /*@ assert identity_kept: \forall integer k; 0 <= k < cap ==>
           heap[k] == k && t[k].heap_pos == k; */
