@@ -842,9 +842,15 @@ bool sloop_timerq_disarm(sloop_timerq *q, sloop_slot_ref ref)
         /*@ ghost uint32_t base = t[heap[0]].deadline; */
         /*@ ghost timer_window_of_top(t, heap, q->count, cap); */
         /*@ ghost timer_keyed_of_ordered(t, heap, q->count, cap, base); */
+        /* The periods' bound on the locals, so that after the call it follows
+         * from the callee's fields_kept alone (through q, cvc4 timed out). */
+        /*@ assert periods_before: \forall integer x; 0 <= x < cap ==>
+              t[x].period <= SLOOP_TICK_MAX_DELAY; */
         heap_remove(t, heap, cap, n, ref.index) /*@ ghost (base, gen) */;
         /*@ assert open_kept: \forall integer x; 0 <= x < cap && t[x].heap_pos < n ==>
               gen[x] % 2 == 1; */
+        /*@ assert periods_kept: \forall integer x; 0 <= x < cap ==>
+              t[x].period <= SLOOP_TICK_MAX_DELAY; */
         /*@ ghost timer_ordered_of_keyed(t, heap, n, cap, base); */
         timer_commit(q, n, seq) /*@ ghost (t, heap, cap, gen) */;
     }
