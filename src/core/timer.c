@@ -66,6 +66,36 @@
   predicate timer_same_armed{L1, L2}(sloop_timer_entry *t, integer count, integer cap) =
     \forall integer x; 0 <= x < cap ==>
       (\at(t[x].heap_pos, L1) < count <==> \at(t[x].heap_pos, L2) < count);
+
+  // The heap facts depend on nothing but the heap array and the positions,
+  // deadlines and seqs of the ids: where those are unchanged between L1 and
+  // L2 (the flat frame a call states), the facts carry over. Stated once here
+  // as lemmas (proof goals of this module) so that a caller's context needs no
+  // restatement of the facts through the frame, position by position.
+  lemma timer_perm_kept{L1, L2}:
+    \forall sloop_timer_entry *t, uint32_t *heap, integer cap;
+      timer_perm{L1}(t, heap, cap) &&
+      (\forall integer i; 0 <= i < cap ==> \at(heap[i], L2) == \at(heap[i], L1)) &&
+      (\forall integer x; 0 <= x < cap ==> \at(t[x].heap_pos, L2) == \at(t[x].heap_pos, L1)) ==>
+      timer_perm{L2}(t, heap, cap);
+
+  lemma timer_ordered_kept{L1, L2}:
+    \forall sloop_timer_entry *t, uint32_t *heap, integer cap, count;
+      count <= cap && timer_perm{L1}(t, heap, cap) &&
+      timer_heap_ordered{L1}(t, heap, count) &&
+      (\forall integer i; 0 <= i < cap ==> \at(heap[i], L2) == \at(heap[i], L1)) &&
+      (\forall integer x; 0 <= x < cap ==> \at(t[x].deadline, L2) == \at(t[x].deadline, L1)) &&
+      (\forall integer x; 0 <= x < cap ==> \at(t[x].seq, L2) == \at(t[x].seq, L1)) ==>
+      timer_heap_ordered{L2}(t, heap, count);
+
+  lemma timer_top_kept{L1, L2}:
+    \forall sloop_timer_entry *t, uint32_t *heap, integer cap, count;
+      count <= cap && timer_perm{L1}(t, heap, cap) &&
+      timer_top_least{L1}(t, heap, count) &&
+      (\forall integer i; 0 <= i < cap ==> \at(heap[i], L2) == \at(heap[i], L1)) &&
+      (\forall integer x; 0 <= x < cap ==> \at(t[x].deadline, L2) == \at(t[x].deadline, L1)) &&
+      (\forall integer x; 0 <= x < cap ==> \at(t[x].seq, L2) == \at(t[x].seq, L1)) ==>
+      timer_top_least{L2}(t, heap, count);
 */
 
 /* ---- Ghost lemmas: each turns one form of the heap facts into another. ---- */
@@ -674,6 +704,33 @@ static void timer_commit_with_table(sloop_timerq *q, uint32_t n, uint64_t next)
   }
 */
 
+/* sloop_slots_init with the frame the queue needs spelled out (proved here, in
+ * a context without the heap's loop): the timer entries and the heap, which
+ * share no memory with the slot table, are unchanged. */
+/*@
+  requires \valid(s) && \valid(gen + (0 .. cap - 1)) && \valid(free_stack + (0 .. cap - 1));
+  requires \separated(s, gen + (0 .. cap - 1), free_stack + (0 .. cap - 1));
+  requires \separated(t + (0 .. cap - 1), heap + (0 .. cap - 1), s, gen + (0 .. cap - 1),
+                      free_stack + (0 .. cap - 1));
+  assigns *s, gen[0 .. cap - 1], free_stack[0 .. cap - 1];
+  ensures inv_storage: slots_storage(s);
+  ensures inv_room: slots_room(s);
+  ensures inv_stack_free: slots_stack_free(s);
+  ensures inv_stack_distinct: slots_stack_distinct(s);
+  ensures inv_retired_zero: slots_retired_zero(s);
+  ensures inv_counted: slots_counted(s);
+  ensures s->gen == gen && s->free_stack == free_stack && s->cap == cap;
+  ensures s->free_count == cap && s->open_count == 0;
+  ensures kept_heap: \forall integer k; 0 <= k < cap ==> heap[k] == \old(heap[k]);
+  ensures kept_entries: \forall integer k; 0 <= k < cap ==>
+    t[k].heap_pos == \old(t[k].heap_pos) && t[k].period == \old(t[k].period);
+*/
+static void timer_init_ids(sloop_slots *s, uint32_t *gen, uint32_t *free_stack, uint32_t cap)
+    /*@ ghost (sloop_timer_entry *t, uint32_t *heap) */
+{
+    sloop_slots_init(s, gen, free_stack, cap);
+}
+
 void sloop_timerq_init(sloop_timerq *q, sloop_timer_entry *t, uint32_t *heap,
                        uint32_t *gen, uint32_t *free_stack, uint32_t cap)
 {
@@ -699,8 +756,9 @@ void sloop_timerq_init(sloop_timerq *q, sloop_timer_entry *t, uint32_t *heap,
     q->heap = heap;
     q->count = 0U;
     q->next_seq = 0U;
-    sloop_slots_init(&q->ids, gen, free_stack, cap);
-    /* The identity layout, restated after the call (a flat frame fact) so that
+    timer_init_ids(&q->ids, gen, free_stack, cap) /*@ ghost (t, heap) */;
+    //@ assert count_kept: q->count == 0;
+    /* The identity layout, restated after the call from its frame so that
      * the permutation follows by instantiation alone. */
     /*@ assert identity_kept: \forall integer k; 0 <= k < cap ==>
           heap[k] == k && t[k].heap_pos == k; */
@@ -748,20 +806,18 @@ bool sloop_timerq_alloc(sloop_timerq *q, sloop_slot_ref *ref)
      * case with a free slot. */
     bool ok = false;
     if (q->ids.free_count > 0U) {
+        /* The id about to be handed out is free, so not armed (a fact of the
+         * state before the call, where timer_armed_open says it). */
+        //@ assert top_unarmed: !timer_armed(q, q->ids.free_stack[q->ids.free_count - 1]);
         ok = timer_open_id(&q->ids, ref) /*@ ghost (q->t, q->heap, q->ids.cap) */;
-        /* The queue's invariant, restated on this path (before the paths
-         * join): each part from its own flat frame facts above. */
+        /* The queue's invariant on this path (before the paths join): the
+         * heap facts from timer_open_id's flat frame by the lemmas
+         * timer_perm_kept, timer_ordered_kept and timer_top_kept. */
         //@ assert q_kept: q->ids.cap == \at(q->ids.cap, Pre) && q->count == \at(q->count, Pre);
-        /*@ assert kept_perm_heap: \forall integer i; 0 <= i < q->ids.cap ==>
-              q->heap[i] < q->ids.cap && q->t[q->heap[i]].heap_pos == i; */
-        /*@ assert kept_perm_pos: \forall integer x; 0 <= x < q->ids.cap ==>
-              q->t[x].heap_pos < q->ids.cap && q->heap[q->t[x].heap_pos] == x; */
         //@ assert kept_perm: timer_perm(q->t, q->heap, q->ids.cap);
-        /*@ assert kept_keys: \forall integer i; 0 <= i < q->ids.cap ==>
-              q->t[q->heap[i]].deadline == \at(q->t[q->heap[i]].deadline, Pre) &&
-              q->t[q->heap[i]].seq == \at(q->t[q->heap[i]].seq, Pre); */
         //@ assert kept_ordered: timer_heap_ordered(q->t, q->heap, q->count);
         //@ assert kept_top: timer_top_least(q->t, q->heap, q->count);
+        //@ assert armed_kept: \forall integer x; timer_armed(q, x) ==> \at(timer_armed(q, x), Pre);
         //@ assert kept_open: timer_armed_open(q);
     }
     return ok;
@@ -786,9 +842,15 @@ bool sloop_timerq_disarm(sloop_timerq *q, sloop_slot_ref ref)
         /*@ ghost uint32_t base = t[heap[0]].deadline; */
         /*@ ghost timer_window_of_top(t, heap, q->count, cap); */
         /*@ ghost timer_keyed_of_ordered(t, heap, q->count, cap, base); */
+        /* The periods' bound on the locals, so that after the call it follows
+         * from the callee's fields_kept alone (through q, cvc4 timed out). */
+        /*@ assert periods_before: \forall integer x; 0 <= x < cap ==>
+              t[x].period <= SLOOP_TICK_MAX_DELAY; */
         heap_remove(t, heap, cap, n, ref.index) /*@ ghost (base, gen) */;
         /*@ assert open_kept: \forall integer x; 0 <= x < cap && t[x].heap_pos < n ==>
               gen[x] % 2 == 1; */
+        /*@ assert periods_kept: \forall integer x; 0 <= x < cap ==>
+              t[x].period <= SLOOP_TICK_MAX_DELAY; */
         /*@ ghost timer_ordered_of_keyed(t, heap, n, cap, base); */
         timer_commit(q, n, seq) /*@ ghost (t, heap, cap, gen) */;
     }
