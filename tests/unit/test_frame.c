@@ -517,6 +517,57 @@ SL_TEST(frame_length_header_is_read_big_endian)
     }
 }
 
+SL_TEST(frame_length_header_value_is_the_same_read_whole_or_byte_by_byte)
+{
+    /* A header that starts a chunk and lies in it is read at once; one split
+     * anywhere is accumulated byte by byte. Both must give its big-endian value
+     * with every byte at its own weight: distinct bytes in every position, and
+     * values above max_payload (so the frame is refused; the decoder's length
+     * field still holds the value it read). */
+    static const uint32_t values[] = {0x01020304U, 0xFF000001U, 0x00FF00FFU, 0x80000000U,
+                                      0x0000FFFEU, 0x00000005U, 0x12345678U, 0xFFFFFFFFU};
+    static const uint8_t hs_list[] = {1U, 2U, 4U};
+    size_t h;
+    size_t v;
+    for (h = 0U; h < SL_COUNT(hs_list); h++) {
+        uint8_t hs = hs_list[h];
+        uint32_t top = (hs == 4U) ? UINT32_MAX : ((hs == 2U) ? 0xFFFFU : 0xFFU);
+        sloop_frame_config c = cfg_length(hs, 6U);
+        for (v = 0U; v < SL_COUNT(values); v++) {
+            uint32_t value = values[v] & top;
+            uint8_t hdr[4];
+            uint32_t i;
+            uint32_t used = 0U;
+            sloop_frame fr;
+            sloop_frame_status whole;
+            sloop_frame_status last = SLOOP_FRAME_NEED_MORE;
+            fixture a;
+            fixture b;
+            for (i = 0U; i < hs; i++) {
+                hdr[i] = (uint8_t)(value >> (8U * (hs - 1U - i)));
+            }
+            SL_CHECK(fx_init(&a, &c, 6U));
+            SL_CHECK(fx_init(&b, &c, 6U));
+            whole = sloop_frame_decoder_feed(&a.d, hdr, hs, &used, &fr);
+            SL_CHECK_EQ(used, hs);
+            for (i = 0U; i < hs; i++) {
+                last = sloop_frame_decoder_feed(&b.d, &hdr[i], 1U, &used, &fr);
+                SL_CHECK_EQ(used, 1U);
+            }
+            SL_CHECK_EQ(whole, last);
+            SL_CHECK_EQ(whole, (value > 6U) ? SLOOP_FRAME_TOO_BIG
+                                : ((value == 0U) ? SLOOP_FRAME_READY : SLOOP_FRAME_NEED_MORE));
+            if ((value != 0U) && (value <= 6U)) {
+                SL_CHECK_EQ(a.d.length, value); /* payload awaited */
+                SL_CHECK_EQ(b.d.length, value);
+            } else if (value > 6U) {
+                SL_CHECK_EQ(a.d.length, value);
+                SL_CHECK_EQ(b.d.length, value);
+            }
+        }
+    }
+}
+
 SL_TEST(frame_length_two_frames_in_one_chunk_are_returned_in_place)
 {
     static const uint8_t s[] = {0U, 3U, 'a', 'b', 'c', 0U, 2U, 'd', 'e'};
@@ -1308,6 +1359,7 @@ static const sl_test tests[] = {
     SL_ENTRY(frame_length_any_split_into_three_chunks_gives_the_same_frames),
     SL_ENTRY(frame_length_one_byte_at_a_time_gives_the_same_frames),
     SL_ENTRY(frame_length_header_is_read_big_endian),
+    SL_ENTRY(frame_length_header_value_is_the_same_read_whole_or_byte_by_byte),
     SL_ENTRY(frame_length_two_frames_in_one_chunk_are_returned_in_place),
     SL_ENTRY(frame_length_frame_spanning_chunks_is_assembled_in_the_buffer),
     SL_ENTRY(frame_length_payload_whole_after_a_split_header_is_returned_in_place),
