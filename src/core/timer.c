@@ -69,32 +69,34 @@
 
   // The heap facts depend on nothing but the heap array and the positions,
   // deadlines and seqs of the ids: where those are unchanged between L1 and
-  // L2 (the flat frame a call states), the facts carry over. Stated once here
-  // as lemmas (proof goals of this module) so that a caller's context needs no
-  // restatement of the facts through the frame, position by position.
+  // L2 (timer_heap_frame, the flat frame a call states), the facts carry over.
+  // Stated once here as lemmas (proof goals of this module) so that a caller's
+  // context needs no restatement of the facts through the frame, position by
+  // position. Each lemma is guarded by the timer_heap_frame predicate, which
+  // only the code that needs the lemma asserts (alloc): unguarded, they were
+  // hypotheses of every goal about the heap facts, and made heap_swap's perm
+  // take 42 s of cvc4 instead of 7 (proofs/timer/README.md).
+  predicate timer_heap_frame{L1, L2}(sloop_timer_entry *t, uint32_t *heap, integer cap) =
+    (\forall integer i; 0 <= i < cap ==> \at(heap[i], L2) == \at(heap[i], L1)) &&
+    (\forall integer x; 0 <= x < cap ==> \at(t[x].heap_pos, L2) == \at(t[x].heap_pos, L1)) &&
+    (\forall integer x; 0 <= x < cap ==> \at(t[x].deadline, L2) == \at(t[x].deadline, L1)) &&
+    (\forall integer x; 0 <= x < cap ==> \at(t[x].seq, L2) == \at(t[x].seq, L1));
+
   lemma timer_perm_kept{L1, L2}:
     \forall sloop_timer_entry *t, uint32_t *heap, integer cap;
-      timer_perm{L1}(t, heap, cap) &&
-      (\forall integer i; 0 <= i < cap ==> \at(heap[i], L2) == \at(heap[i], L1)) &&
-      (\forall integer x; 0 <= x < cap ==> \at(t[x].heap_pos, L2) == \at(t[x].heap_pos, L1)) ==>
+      timer_heap_frame{L1, L2}(t, heap, cap) && timer_perm{L1}(t, heap, cap) ==>
       timer_perm{L2}(t, heap, cap);
 
   lemma timer_ordered_kept{L1, L2}:
     \forall sloop_timer_entry *t, uint32_t *heap, integer cap, count;
-      count <= cap && timer_perm{L1}(t, heap, cap) &&
-      timer_heap_ordered{L1}(t, heap, count) &&
-      (\forall integer i; 0 <= i < cap ==> \at(heap[i], L2) == \at(heap[i], L1)) &&
-      (\forall integer x; 0 <= x < cap ==> \at(t[x].deadline, L2) == \at(t[x].deadline, L1)) &&
-      (\forall integer x; 0 <= x < cap ==> \at(t[x].seq, L2) == \at(t[x].seq, L1)) ==>
+      count <= cap && timer_heap_frame{L1, L2}(t, heap, cap) &&
+      timer_perm{L1}(t, heap, cap) && timer_heap_ordered{L1}(t, heap, count) ==>
       timer_heap_ordered{L2}(t, heap, count);
 
   lemma timer_top_kept{L1, L2}:
     \forall sloop_timer_entry *t, uint32_t *heap, integer cap, count;
-      count <= cap && timer_perm{L1}(t, heap, cap) &&
-      timer_top_least{L1}(t, heap, count) &&
-      (\forall integer i; 0 <= i < cap ==> \at(heap[i], L2) == \at(heap[i], L1)) &&
-      (\forall integer x; 0 <= x < cap ==> \at(t[x].deadline, L2) == \at(t[x].deadline, L1)) &&
-      (\forall integer x; 0 <= x < cap ==> \at(t[x].seq, L2) == \at(t[x].seq, L1)) ==>
+      count <= cap && timer_heap_frame{L1, L2}(t, heap, cap) &&
+      timer_perm{L1}(t, heap, cap) && timer_top_least{L1}(t, heap, count) ==>
       timer_top_least{L2}(t, heap, count);
 */
 
@@ -814,6 +816,7 @@ bool sloop_timerq_alloc(sloop_timerq *q, sloop_slot_ref *ref)
          * heap facts from timer_open_id's flat frame by the lemmas
          * timer_perm_kept, timer_ordered_kept and timer_top_kept. */
         //@ assert q_kept: q->ids.cap == \at(q->ids.cap, Pre) && q->count == \at(q->count, Pre);
+        //@ assert heap_frame: timer_heap_frame{Pre, Here}(q->t, q->heap, q->ids.cap);
         //@ assert kept_perm: timer_perm(q->t, q->heap, q->ids.cap);
         //@ assert kept_ordered: timer_heap_ordered(q->t, q->heap, q->count);
         //@ assert kept_top: timer_top_least(q->t, q->heap, q->count);
@@ -870,7 +873,8 @@ bool sloop_timerq_disarm(sloop_timerq *q, sloop_slot_ref ref)
   requires sinv_stack_distinct: slots_stack_distinct(&q->ids);
   requires sinv_retired_zero: slots_retired_zero(&q->ids);
   requires sinv_counted: slots_counted(&q->ids);
-  requires slots_ref_valid(&q->ids, ref) && !timer_armed(q, ref.index);
+  requires ref_valid: slots_ref_valid(&q->ids, ref);
+  requires not_armed: !timer_armed(q, ref.index);
   assigns q->ids.open_count, q->ids.free_count, q->ids.gen[0 .. q->ids.cap - 1],
           q->ids.free_stack[0 .. q->ids.cap - 1];
   ensures \result;
@@ -899,6 +903,12 @@ static bool timer_close_id(sloop_timerq *q, sloop_slot_ref ref)
           q->ids.cap == \at(q->ids.cap, Pre) && q->count == \at(q->count, Pre); */
     /*@ assert kept_heap: \forall integer i; 0 <= i < q->ids.cap ==>
           q->heap[i] == \at(q->heap[i], Pre); */
+    /*@ assert kept_pos: \forall integer x; 0 <= x < q->ids.cap ==>
+          q->t[x].heap_pos == \at(q->t[x].heap_pos, Pre); */
+    /*@ assert kept_deadline: \forall integer x; 0 <= x < q->ids.cap ==>
+          q->t[x].deadline == \at(q->t[x].deadline, Pre); */
+    /*@ assert kept_seq_period: \forall integer x; 0 <= x < q->ids.cap ==>
+          q->t[x].seq == \at(q->t[x].seq, Pre) && q->t[x].period == \at(q->t[x].period, Pre); */
     /*@ assert kept_entries: \forall integer x; 0 <= x < q->ids.cap ==>
           q->t[x].heap_pos == \at(q->t[x].heap_pos, Pre) &&
           q->t[x].deadline == \at(q->t[x].deadline, Pre) &&
@@ -937,10 +947,14 @@ bool sloop_timerq_release(sloop_timerq *q, sloop_slot_ref ref)
         /*@ ghost timer_keyed_of_ordered(t, heap, n, cap, base); */
         n = timer_take_out_kept(t, heap, cap, n, id) /*@ ghost (base, gen, q) */;
         //@ assert cap_kept: q->ids.cap == cap;
+        /* The handle stays valid across each call, one call at a time (through
+         * both at once, cvc4 took 18-22 s at timer_close_id's precondition). */
+        //@ assert ref_after_take_out: slots_ref_valid(&q->ids, ref);
         /*@ assert step_out_armed: \forall integer y; 0 <= y < cap && y != id ==>
               (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)); */
         /*@ ghost timer_ordered_of_keyed(t, heap, n, cap, base); */
         timer_commit_with_table(q, n, seq) /*@ ghost (t, heap, cap, gen) */;
+        //@ assert ref_after_commit: slots_ref_valid(&q->ids, ref);
         ok = timer_close_id(q, ref);
         /*@ assert step_close: \forall integer y; 0 <= y < cap && y != id ==>
               (t[y].heap_pos < n <==> \at(q->t[y].heap_pos, Pre) < \at(q->count, Pre)) &&
