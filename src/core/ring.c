@@ -28,7 +28,8 @@ void sloop_ring_init(sloop_ring *r, uint8_t *buf, uint32_t cap)
  * byte). The invariants still speak of logical positions, so the proof needs
  * no relation between physical runs and logical bytes beyond ring_pos. memcpy
  * itself is not called in the source: on uint8_t it is not provable here
- * (see VERIFICATION-NOTES). */
+ * (see VERIFICATION-NOTES). inline: append2 calls it twice, and GCC kept it out
+ * of line then (33 more instructions per frame in the echo benchmark). */
 /*@
   requires 1 <= cap && head < cap && count <= cap && len <= cap - count;
   requires \valid(buf + (0 .. cap - 1)) && \valid_read(data + (0 .. len - 1));
@@ -40,7 +41,7 @@ void sloop_ring_init(sloop_ring *r, uint8_t *buf, uint32_t cap)
             buf[ring_pos(head, cap, i)] == \old(buf[ring_pos(head, cap, i)]);
 */
 static inline void ring_put(uint8_t *restrict buf, uint32_t cap, uint32_t head, uint32_t count,
-                     const uint8_t *restrict data, uint32_t len)
+                            const uint8_t *restrict data, uint32_t len)
 {
     /* First free byte: head + count, wrapped once (no uint32_t overflow). */
     uint32_t room_to_end = cap - head;
