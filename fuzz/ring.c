@@ -7,6 +7,9 @@
  * operation:
  *  - append is all-or-nothing: it succeeds exactly when len <= space, and a refused
  *    append changes nothing;
+ *  - append2 (a then b, from two separate buffers) is all-or-nothing too: it
+ *    succeeds exactly when alen + blen <= space (lengths up to 2^32 - 1 each, so a
+ *    sum that wraps a uint32_t shows), and then queues a's bytes then b's;
  *  - consume succeeds exactly when n <= count, and a refused one changes nothing;
  *  - count <= cap, count matches the model, space == cap - count;
  *  - views: 0 views iff empty, otherwise 1 or 2 non-empty views (the second only when
@@ -34,6 +37,7 @@ typedef struct ring_model {
 
 static ring_model g_m;
 static uint8_t g_data[RING_MAX_CAP + 8U];
+static uint8_t g_data2[RING_MAX_CAP + 8U]; /* append2's second part, apart from the first */
 
 static bool view_inside(const sloop_ring_view *v, const uint8_t *buf, uint32_t cap)
 {
@@ -85,6 +89,41 @@ static void op_append(sloop_ring *r, uint32_t len)
     }
 }
 
+/* Fills out[0 .. len-1] from the running counter, starting at *next. */
+static void counter_fill(uint8_t *out, uint32_t len, uint8_t *next)
+{
+    uint32_t i;
+    for (i = 0U; i < len; i++) {
+        out[i] = *next;
+        *next = (uint8_t)((*next + 1U) % 251U);
+    }
+}
+
+/* alen and blen may exceed the buffers only when the append must be refused
+ * (then the ring reads neither): the model's sum is computed in 64 bits. */
+static void op_append2(sloop_ring *r, uint32_t alen, uint32_t blen)
+{
+    uint64_t total = (uint64_t)alen + blen;
+    bool want = total <= (uint64_t)(g_m.cap - g_m.count);
+    uint8_t next = g_m.next;
+    if (want) {
+        FUZZ_CHECK(alen <= sizeof g_data && blen <= sizeof g_data2);
+        counter_fill(g_data, alen, &next);
+        counter_fill(g_data2, blen, &next);
+    }
+    FUZZ_CHECK_EQ(sloop_ring_append2(r, g_data, alen, g_data2, blen), want);
+    if (want) {
+        if (alen > 0U) {
+            memcpy(&g_m.q[g_m.count], g_data, alen);
+        }
+        if (blen > 0U) {
+            memcpy(&g_m.q[g_m.count + alen], g_data2, blen);
+        }
+        g_m.count += alen + blen;
+        g_m.next = next;
+    }
+}
+
 static void op_consume(sloop_ring *r, uint32_t n)
 {
     bool want = n <= g_m.count;
@@ -114,7 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     while (fuzz_left(&in) > 0U) {
         uint8_t op = fuzz_u8(&in);
-        switch (op % 9U) {
+        switch (op % 12U) {
         case 0U:
         case 1U:
             op_append(&r, fuzz_u8(&in) % (cap + 3U));
@@ -141,6 +180,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             sloop_ring_clear(&r);
             g_m.count = 0U;
             break;
+        case 8U: { /* header and payload: any split, mostly around the space */
+            uint32_t alen = fuzz_u8(&in) % (cap + 3U);
+            op_append2(&r, alen, fuzz_u8(&in) % (cap + 3U));
+            break;
+        }
+        case 9U: { /* exactly the free space split in two, or one byte too many */
+            uint32_t space = g_m.cap - g_m.count;
+            uint8_t arg = fuzz_u8(&in);
+            uint32_t alen = (uint32_t)(arg >> 1) % (space + 1U);
+            op_append2(&r, alen, space - alen + (arg & 1U));
+            break;
+        }
+        case 10U: { /* any lengths: mostly refused, some sums wrap a uint32_t */
+            uint32_t alen = fuzz_u32(&in);
+            op_append2(&r, alen, fuzz_u32(&in));
+            break;
+        }
         default:
             op_consume(&r, fuzz_u32(&in)); /* mostly far too many */
             break;

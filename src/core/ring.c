@@ -19,22 +19,6 @@ void sloop_ring_init(sloop_ring *r, uint8_t *buf, uint32_t cap)
     r->count = 0U;
 }
 
-void sloop_ring_clear(sloop_ring *r)
-{
-    r->head = 0U;
-    r->count = 0U;
-}
-
-uint32_t sloop_ring_count(const sloop_ring *r)
-{
-    return r->count;
-}
-
-uint32_t sloop_ring_space(const sloop_ring *r)
-{
-    return r->cap - r->count;
-}
-
 /* Writes data[0 .. len-1] as the logical bytes count .. count+len-1 of the
  * ring (head, cap) over buf, from the first free byte on, wrapping to buf[0]
  * at the end. Two loops, one per physical run (up to the end of the storage,
@@ -44,7 +28,8 @@ uint32_t sloop_ring_space(const sloop_ring *r)
  * byte). The invariants still speak of logical positions, so the proof needs
  * no relation between physical runs and logical bytes beyond ring_pos. memcpy
  * itself is not called in the source: on uint8_t it is not provable here
- * (see VERIFICATION-NOTES). */
+ * (see VERIFICATION-NOTES). inline: append2 calls it twice, and GCC kept it out
+ * of line then (33 more instructions per frame in the echo benchmark). */
 /*@
   requires 1 <= cap && head < cap && count <= cap && len <= cap - count;
   requires \valid(buf + (0 .. cap - 1)) && \valid_read(data + (0 .. len - 1));
@@ -55,8 +40,8 @@ uint32_t sloop_ring_space(const sloop_ring *r)
   ensures kept: \forall integer i; 0 <= i < count ==>
             buf[ring_pos(head, cap, i)] == \old(buf[ring_pos(head, cap, i)]);
 */
-static void ring_put(uint8_t *restrict buf, uint32_t cap, uint32_t head, uint32_t count,
-                     const uint8_t *restrict data, uint32_t len)
+static inline void ring_put(uint8_t *restrict buf, uint32_t cap, uint32_t head, uint32_t count,
+                            const uint8_t *restrict data, uint32_t len)
 {
     /* First free byte: head + count, wrapped once (no uint32_t overflow). */
     uint32_t room_to_end = cap - head;
@@ -118,6 +103,26 @@ bool sloop_ring_append(sloop_ring *r, const uint8_t *data, uint32_t len)
     if (ok) {
         ring_put(r->buf, r->cap, r->head, r->count, data, len);
         r->count += len;
+    }
+    return ok;
+}
+
+bool sloop_ring_append2(sloop_ring *r, const uint8_t *a, uint32_t alen, const uint8_t *b,
+                        uint32_t blen)
+{
+    /* The fields are read once: ring_put writes only the storage. alen is
+     * checked first, so space - alen cannot wrap, and alen + blen is never
+     * formed before it is known to fit. */
+    uint8_t *buf = r->buf;
+    uint32_t cap = r->cap;
+    uint32_t head = r->head;
+    uint32_t count = r->count;
+    uint32_t space = cap - count;
+    bool ok = (alen <= space) && (blen <= (space - alen));
+    if (ok) {
+        ring_put(buf, cap, head, count, a, alen);
+        ring_put(buf, cap, head, count + alen, b, blen);
+        r->count = count + alen + blen;
     }
     return ok;
 }

@@ -449,10 +449,11 @@ sloop_err sloop_send(sloop_loop *loop, sloop_conn conn, const void *data, uint32
         loop->counters.send_full++;
         return SLOOP_EFULL;
     }
-    (void)sloop_ring_append(&c->tx, hdr, hdr_len);
-    if (len > 0U) {
-        (void)sloop_ring_append(&c->tx, (const uint8_t *)data, len);
-    }
+    /* Header and payload in one append (it fits: checked above). An empty
+     * payload may come as NULL, so the header's own buffer stands in for it:
+     * the ring reads no byte of an empty part, but its pointer must be real. */
+    (void)sloop_ring_append2(&c->tx, hdr, hdr_len,
+                             (len > 0U) ? (const uint8_t *)data : hdr, len);
     loop->counters.frames_out++;
     conn_pending_add(loop, index); /* flushed once after the current callbacks */
     return SLOOP_OK;

@@ -316,6 +316,137 @@ SL_TEST(ring_capacity_one_holds_exactly_one_byte)
     SL_CHECK(guards_intact(&g));
 }
 
+/* ---- append2: header then payload, both or nothing ------------------------ */
+
+SL_TEST(ring_append2_exactly_to_capacity_queues_a_then_b)
+{
+    guarded g;
+    uint8_t a[3];
+    uint8_t b[5];
+    uint8_t out[8];
+    guarded_init(&g, 8U);
+    pattern(a, 3U, 0x10U);
+    pattern(b, 5U, 0x80U);
+    SL_CHECK(sloop_ring_append2(&g.r, a, 3U, b, 5U));
+    SL_CHECK_EQ(sloop_ring_count(&g.r), 8U);
+    SL_CHECK_EQ(sloop_ring_space(&g.r), 0U);
+    SL_CHECK_EQ(ring_read(&g.r, out), 8U);
+    SL_CHECK_MEM(out, a, 3U);
+    SL_CHECK_MEM(&out[3], b, 5U);
+    SL_CHECK(guards_intact(&g));
+}
+
+SL_TEST(ring_append2_one_byte_over_changes_nothing)
+{
+    guarded g;
+    uint8_t old[3];
+    uint8_t a[8];
+    uint8_t b[8];
+    uint8_t out[8];
+    uint8_t before[GUARD + MAX_CAP + GUARD];
+    guarded_init(&g, 8U);
+    pattern(old, 3U, 0x20U);
+    SL_CHECK(sloop_ring_append(&g.r, old, 3U));
+    pattern(a, 4U, 0x30U);
+    pattern(b, 4U, 0x40U);
+    memcpy(before, g.mem, sizeof before);
+    /* 5 free: 2 + 4, 4 + 2, 0 + 6 and 6 + 0 are each one byte too many; a part
+     * alone larger than the space, and sums that would wrap a uint32_t, too. */
+    SL_CHECK(!sloop_ring_append2(&g.r, a, 2U, b, 4U));
+    SL_CHECK(!sloop_ring_append2(&g.r, a, 4U, b, 2U));
+    SL_CHECK(!sloop_ring_append2(&g.r, a, 0U, b, 6U));
+    SL_CHECK(!sloop_ring_append2(&g.r, a, 6U, b, 0U));
+    SL_CHECK(!sloop_ring_append2(&g.r, a, 1U, b, UINT32_MAX));
+    SL_CHECK(!sloop_ring_append2(&g.r, a, UINT32_MAX, b, 1U));
+    SL_CHECK(!sloop_ring_append2(&g.r, a, 0x80000000U, b, 0x80000000U));
+    SL_CHECK_EQ(sloop_ring_count(&g.r), 3U);
+    SL_CHECK_EQ(sloop_ring_space(&g.r), 5U);
+    SL_CHECK_MEM(g.mem, before, sizeof before); /* storage and guards untouched */
+    SL_CHECK_EQ(ring_read(&g.r, out), 3U);
+    SL_CHECK_MEM(out, old, 3U);
+    /* The exact fit still goes in after the refusals. */
+    SL_CHECK(sloop_ring_append2(&g.r, a, 1U, b, 4U));
+    SL_CHECK_EQ(ring_read(&g.r, out), 8U);
+    SL_CHECK_MEM(out, old, 3U);
+    SL_CHECK_EQ(out[3], a[0]);
+    SL_CHECK_MEM(&out[4], b, 4U);
+}
+
+SL_TEST(ring_append2_wraps_between_a_and_b_and_inside_each)
+{
+    guarded g;
+    uint8_t a[6];
+    uint8_t b[6];
+    uint8_t out[8];
+    uint32_t split;
+    /* Head at 5 with one byte queued: the free bytes are 6, 7, then 0 .. 4. For
+     * each split of 6 bytes into a and b, the wrap falls inside a (split > 2),
+     * exactly between them (split == 2) or inside b (split < 2). */
+    for (split = 0U; split <= 4U; split++) {
+        uint8_t first[6];
+        guarded_init(&g, 8U);
+        pattern(first, 6U, 0U);
+        SL_CHECK(sloop_ring_append(&g.r, first, 6U));
+        SL_CHECK(sloop_ring_consume(&g.r, 5U));
+        pattern(a, split, 0x50U);
+        pattern(b, 6U - split, 0x90U);
+        SL_CHECK(sloop_ring_append2(&g.r, a, split, b, 6U - split));
+        SL_CHECK_EQ(sloop_ring_count(&g.r), 7U);
+        SL_CHECK_EQ(ring_read(&g.r, out), 7U);
+        SL_CHECK_EQ(out[0], first[5]);
+        SL_CHECK_MEM(&out[1], a, split);
+        SL_CHECK_MEM(&out[1U + split], b, 6U - split);
+        SL_CHECK(guards_intact(&g));
+    }
+    /* Wrap exactly between a and b: a ends at the last index, b starts at 0. */
+    {
+        sloop_ring_view v[2];
+        uint8_t first[6];
+        guarded_init(&g, 8U);
+        pattern(first, 6U, 0U);
+        SL_CHECK(sloop_ring_append(&g.r, first, 6U));
+        SL_CHECK(sloop_ring_consume(&g.r, 6U)); /* empty: head back to 0 */
+        SL_CHECK(sloop_ring_append(&g.r, first, 5U));
+        SL_CHECK(sloop_ring_consume(&g.r, 4U)); /* head 4, one byte queued */
+        pattern(a, 3U, 0x60U);
+        pattern(b, 4U, 0xA0U);
+        SL_CHECK(sloop_ring_append2(&g.r, a, 3U, b, 4U));
+        SL_CHECK_EQ(sloop_ring_views(&g.r, v), 2U);
+        SL_CHECK_EQ(v[0].len, 4U);
+        SL_CHECK_MEM(&v[0].data[1], a, 3U);
+        SL_CHECK(v[1].data == &g.mem[GUARD]);
+        SL_CHECK_MEM(v[1].data, b, 4U);
+        SL_CHECK(guards_intact(&g));
+    }
+}
+
+SL_TEST(ring_append2_with_an_empty_part_is_a_plain_append)
+{
+    guarded g;
+    uint8_t a[8];
+    uint8_t b[8];
+    uint8_t out[8];
+    guarded_init(&g, 8U);
+    pattern(a, 8U, 0x11U);
+    pattern(b, 8U, 0x99U);
+    /* alen 0: only b; blen 0: only a; both 0: nothing, still true, even full. */
+    SL_CHECK(sloop_ring_append2(&g.r, a, 0U, b, 3U));
+    SL_CHECK(sloop_ring_append2(&g.r, a, 4U, b, 0U));
+    SL_CHECK_EQ(sloop_ring_count(&g.r), 7U);
+    SL_CHECK(sloop_ring_append2(&g.r, a, 0U, b, 0U));
+    SL_CHECK_EQ(sloop_ring_count(&g.r), 7U);
+    SL_CHECK(!sloop_ring_append2(&g.r, a, 0U, b, 2U));
+    SL_CHECK(!sloop_ring_append2(&g.r, a, 2U, b, 0U));
+    SL_CHECK(sloop_ring_append2(&g.r, a, 0U, &b[3], 1U));
+    SL_CHECK(sloop_ring_append2(&g.r, a, 0U, b, 0U));
+    SL_CHECK_EQ(sloop_ring_count(&g.r), 8U);
+    SL_CHECK_EQ(ring_read(&g.r, out), 8U);
+    SL_CHECK_MEM(out, b, 3U);
+    SL_CHECK_MEM(&out[3], a, 4U);
+    SL_CHECK_EQ(out[7], b[3]);
+    SL_CHECK(guards_intact(&g));
+}
+
 /* ---- Randomised comparison with a plain reference queue ------------------- */
 
 static uint32_t rng_next(uint32_t *state)
@@ -416,6 +547,10 @@ static const sl_test tests[] = {
     SL_ENTRY(ring_clear_empties_the_ring),
     SL_ENTRY(ring_capacity_seven_wraps_at_every_offset),
     SL_ENTRY(ring_capacity_one_holds_exactly_one_byte),
+    SL_ENTRY(ring_append2_exactly_to_capacity_queues_a_then_b),
+    SL_ENTRY(ring_append2_one_byte_over_changes_nothing),
+    SL_ENTRY(ring_append2_wraps_between_a_and_b_and_inside_each),
+    SL_ENTRY(ring_append2_with_an_empty_part_is_a_plain_append),
     SL_ENTRY(ring_random_appends_and_consumes_match_a_reference_queue),
 };
 
