@@ -410,6 +410,59 @@ IT_CASE(watch_stopped_by_another_in_same_batch)
     it_fd_close(idle[1]);
 }
 
+/* Two watchers, each asking for reads and writes, ready for both in the same
+ * wait; whichever runs first narrows the other to reads only. The other's
+ * event later in the batch still carries writability from the wait: it must
+ * get only what it asks for now (reads), never an event it gave up. */
+typedef struct narrow_rec {
+    unsigned calls;
+    unsigned events[2];
+    sloop_watch w[2];
+    sloop_err modify_err;
+} narrow_rec;
+
+static narrow_rec nr_rec;
+
+static void narrow_other_cb(sloop_loop *loop, sloop_watch w, sloop_fd fd, unsigned events,
+                            void *user)
+{
+    (void)fd;
+    if (nr_rec.calls < 2U) {
+        nr_rec.events[nr_rec.calls] = events;
+    }
+    nr_rec.calls++;
+    if (nr_rec.calls == 1U) {
+        nr_rec.modify_err =
+            sloop_watch_modify(loop, nr_rec.w[1U - (uintptr_t)user], SLOOP_READABLE);
+    }
+    (void)sloop_watch_stop(loop, w); /* both stay readable and writable */
+}
+
+IT_CASE(watch_narrowed_by_another_in_same_batch_gets_only_what_it_asks)
+{
+    sloop_fd a[2];
+    sloop_fd b[2];
+    memset(&nr_rec, 0, sizeof nr_rec);
+    SL_CHECK_OK(it_init(NULL));
+    SL_CHECK(it_pair(a));
+    SL_CHECK(it_pair(b));
+    SL_CHECK(tsock_write(a[1], "a", 1U) == 1);
+    SL_CHECK(tsock_write(b[1], "b", 1U) == 1);
+    SL_CHECK_OK(sloop_watch_start(&it_loop, a[0], SLOOP_READABLE | SLOOP_WRITABLE,
+                                  narrow_other_cb, (void *)0, &nr_rec.w[0]));
+    SL_CHECK_OK(sloop_watch_start(&it_loop, b[0], SLOOP_READABLE | SLOOP_WRITABLE,
+                                  narrow_other_cb, (void *)1, &nr_rec.w[1]));
+    SL_CHECK_OK(sloop_run_once(&it_loop, 1000));
+    SL_CHECK_EQ(nr_rec.calls, 2);
+    SL_CHECK_OK(nr_rec.modify_err);
+    SL_CHECK_EQ(nr_rec.events[0], SLOOP_READABLE | SLOOP_WRITABLE);
+    SL_CHECK_EQ(nr_rec.events[1], SLOOP_READABLE);
+    it_fd_close(a[0]);
+    it_fd_close(a[1]);
+    it_fd_close(b[0]);
+    it_fd_close(b[1]);
+}
+
 /* A watched descriptor closed behind sloop's back. poll reports POLLNVAL: the
  * watcher gets SLOOP_ERROR once and is stopped. epoll drops a closed
  * descriptor from its set silently: no callback, and stopping the watcher
@@ -453,6 +506,7 @@ static const sl_test tests[] = {
     IT_ENTRIES(watch_pipe_readable_writable_stop),
     IT_ENTRIES(watch_fd_closed_behind_sloops_back),
     IT_ENTRIES(watch_stopped_by_another_in_same_batch),
+    IT_ENTRIES(watch_narrowed_by_another_in_same_batch_gets_only_what_it_asks),
 };
 
 int main(int argc, char **argv)
