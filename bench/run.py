@@ -16,7 +16,9 @@ Suites (docs/benchmarks.md explains the method):
 Noise control: libraries are run round-robin within each repetition (the order
 rotates every repetition), so that load from other processes hits all alike;
 every number reported is a median over repetitions. The 1-minute load average
-is recorded before every repetition and printed with the tables.
+is recorded before every repetition and printed with the tables. After the
+tables, bench/paired.py's goal check compares sloop with the best peer in pairs
+(the runs of one repetition), with a confidence interval and a verdict per row.
 
 Every child is bounded by a timeout; a failed run is reported and makes the
 exit status 1, but the other results are still printed.
@@ -31,6 +33,9 @@ import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import paired  # noqa: E402  (bench/paired.py: the goal check)
 
 PEERS = ("libev", "libevent", "libuv")
 
@@ -234,8 +239,15 @@ def echo_suite(args, out):
                 if stdout is None:
                     failures.append("echo %s c=%d: %s" % (name, c, err))
                     continue
+                raw = []
+                for line in stdout.splitlines():
+                    if line.startswith("result "):
+                        kv = parse_kv(line)
+                        if cpu is not None and int(kv.get("total", "0")) > 0:
+                            line += " server_cpu_us_per_msg=%.3f" % (cpu * 1e6 / int(kv["total"]))
+                    raw.append(line)
                 with open(os.path.join(out, "echo-raw.txt"), "a") as f:
-                    f.write(stdout)
+                    f.write("\n".join(raw) + "\n")
                 for line in stdout.splitlines():
                     if line.startswith("result "):
                         kv = parse_kv(line)
@@ -490,6 +502,10 @@ def main():
         sections.append(("Dispatch (libevent bench.c method), medians", dispatch_suite(args, args.out)))
     if args.suite in ("all", "echo"):
         sections.append(("Echo (TCP loopback ping-pong), medians", echo_suite(args, args.out)))
+    if args.suite in ("all", "dispatch", "echo"):
+        goal = paired.goal_report(args.out)
+        if goal:
+            sections.append((None, goal))
     if args.suite == "profile":
         sections.append(("Per-event cost (instruction counts are stable under load)",
                          profile_suite(args, args.out)))
@@ -499,7 +515,7 @@ def main():
                                    if loads else "-", fmt(max(loads), 2) if loads else "-",
                                    time.time() - t0), ""]
     for title, table in sections:
-        report += ["### " + title, "", table, ""]
+        report += (["### " + title, ""] if title else []) + [table, ""]
     if failures:
         report += ["FAILED runs:"] + ["  " + f for f in failures]
     text = "\n".join(report)
