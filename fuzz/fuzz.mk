@@ -7,6 +7,8 @@
 #                        one campaign; new coverage is merged into fuzz/corpus/TARGET
 #   make fuzz-mutants    break src/core, src/loop or src/backend on purpose
 #                        (fuzz/mutants.txt) and check the corpus replay catches it
+#   make fuzz-mutants-fresh  only check that every mutant still applies to today's
+#                        code (one line, and the generated code, changed): seconds
 #   make coverage        gcovr branch coverage of src/ by the unit, loopback and fault
 #                        tests and every corpus replay (COVERAGE_FROM, FUZZ_TARGETS)
 #   make fuzz-build      every binary of every engine, without running anything
@@ -54,7 +56,7 @@ FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_DEPS   := fuzz/fuzz.h $(LIB_SRC) $(wildcard src/*/*.h) $(wildcard include/*.h) \
                tests/fault/faultplan.c tests/fault/faultplan.h
 
-.PHONY: fuzz fuzz-regress fuzz-build fuzz-mutants coverage
+.PHONY: fuzz fuzz-regress fuzz-build fuzz-mutants fuzz-mutants-fresh coverage
 
 $(FUZZ_OUT)/replay/%: fuzz/%.c fuzz/replay.c $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
@@ -95,6 +97,9 @@ fuzz:
 fuzz-mutants:
 	@FUZZ_CC='$(FUZZ_CC)' FUZZ_CFLAGS='$(FUZZ_CFLAGS) $(FUZZ_SAN)' FUZZ_CORE_SRC='$(CORE_SRC)' \
 	  FUZZ_LOOP_SRC='$(FUZZ_SRC_loop)' FUZZ_LOOP_FLAGS='$(FUZZ_FLAGS_loop)' fuzz/mutants.sh
+
+fuzz-mutants-fresh:
+	@FUZZ_MUTANTS_FRESH_ONLY=1 FUZZ_CC='$(FUZZ_CC)' fuzz/mutants.sh
 
 # make coverage: unit tests, loopback tests (tests/loop, the itest build), fault
 # suites (tests/fault) and every corpus replay, all with gcc --coverage -O0.

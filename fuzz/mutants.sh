@@ -10,13 +10,20 @@
 # mutant fails the run. With
 # FUZZ_MUTANT_SECONDS=n a survivor is also fuzzed for n s with libFuzzer before it is
 # declared a survivor (reported separately, since the corpus should catch it alone).
-# Last line: "fuzz-mutants: N passed, M failed".
+# With FUZZ_MUTANTS_FRESH_ONLY=1 (`make fuzz-mutants-fresh`, the mutants-fresh stage
+# of `make check`) each mutant is only checked to be fresh: its sed script still
+# changes exactly one line of today's code and the generated code with it; no build,
+# no replay. A refactor that leaves a mutant stale then fails the check at once,
+# instead of silently dropping it from the evidence.
+# Last line: "fuzz-mutants: N passed, M failed" ("fuzz-mutants-fresh: ..." then).
 set -u
 cd "$(dirname "$0")/.."
 cc=${FUZZ_CC:-clang}
 cflags=${FUZZ_CFLAGS:--std=c11 -g -O1 -Wall -Wextra -Iinclude -Isrc -fsanitize=address,undefined -fno-sanitize-recover=all}
 secs=${FUZZ_MUTANT_SECONDS:-0}
+fresh_only=${FUZZ_MUTANTS_FRESH_ONLY:-0}
 work=build/fuzz/mutants
+[ "$fresh_only" = 1 ] && work=build/fuzz/mutants-fresh   # never under a running check
 rm -rf "$work"
 mkdir -p "$work"
 pass=0
@@ -63,6 +70,10 @@ while IFS= read -r line; do
     echo "fuzz-mutant $i ($t, $what): STALE, the change does not alter the code"
     fail=$((fail + 1)); continue
   fi
+  if [ "$fresh_only" = 1 ]; then
+    echo "fuzz-mutant $i ($t, $what): fresh (changes one line and the code of $file)"
+    pass=$((pass + 1)); continue
+  fi
   srcs=()
   tflags=""
   if [ "$t" = loop ]; then
@@ -102,5 +113,9 @@ while IFS= read -r line; do
   fail=$((fail + 1))
 done <fuzz/mutants.txt
 
-echo "fuzz-mutants: $pass passed, $fail failed"
+if [ "$fresh_only" = 1 ]; then
+  echo "fuzz-mutants-fresh: $pass passed, $fail failed"
+else
+  echo "fuzz-mutants: $pass passed, $fail failed"
+fi
 [ "$fail" -eq 0 ]
