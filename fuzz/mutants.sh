@@ -87,12 +87,22 @@ while IFS= read -r line; do
     case "$f" in src/*) srcs+=("$d/mut/${f#src/}") ;; *) srcs+=("$f") ;; esac
   done
   # -I"$d/mut" before cflags' -Isrc: the copy's "loop/internal.h" (a mutated header)
-  # must win over the tree's, for the sources and fuzz/$t.c alike.
+  # must win over the tree's, for the sources and fuzz/$t.c alike. A header mutant
+  # builds with -H (every header used, in build.log), to check that it did.
+  hflag=""
+  case "$name" in *.h) hflag=-H ;; esac
   # shellcheck disable=SC2086 # cflags and tflags are lists of flags
-  if ! $cc -I"$d/mut" $cflags $tflags -Wno-error -DFUZZ_TARGET_NAME="\"$t\"" "fuzz/$t.c" fuzz/replay.c \
+  if ! $cc -I"$d/mut" $cflags $tflags $hflag -Wno-error -DFUZZ_TARGET_NAME="\"$t\"" "fuzz/$t.c" fuzz/replay.c \
        "${srcs[@]}" -o "$d/replay" >"$d/build.log" 2>&1; then
     echo "fuzz-mutant $i ($t, $what): did not build, see $d/build.log"
     fail=$((fail + 1)); continue
+  fi
+  if [ -n "$hflag" ]; then
+    used=$(sed -n 's/^\.\.* //p' "$d/build.log")
+    if ! grep -qxF "$d/mut/$name" <<<"$used" || grep -qxF "$file" <<<"$used"; then
+      echo "fuzz-mutant $i ($t, $what): STALE, the build used the tree's $file, not the mutated copy"
+      fail=$((fail + 1)); continue
+    fi
   fi
   # The subshell absorbs the shell's "Aborted" notice; the log has the details.
   if ! ( "$d/replay" "fuzz/corpus/$t" >"$d/replay.log" 2>&1; exit $? ) 2>/dev/null; then
