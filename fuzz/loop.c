@@ -35,21 +35,27 @@
  *     fault, IO_ERROR only after an injected fault, FRAME_TOO_BIG only in LENGTH
  *     mode, TIMEOUTs only when configured, BAD_FD only for a descriptor closed
  *     behind the loop's back, ...).
+ *  7. Watchers: calls only for a live watcher, with its handle, descriptor and user
+ *     pointer, never empty, and only the events it asks for at the moment of the
+ *     call, plus SLOOP_ERROR: also when a callback earlier in the same batch (a
+ *     connection's or another watcher's, sloop_watch_modify) narrowed it after the
+ *     wait had reported more; none after it was stopped there. A descriptor closed
+ *     behind the loop's back gives SLOOP_ERROR alone, once, and stops the watcher.
  * Checked after sloop_close (the fault suite's invariants, tests/fault/world.h):
- *  7. Every descriptor the sim handed out was closed exactly once (sim and fault
+ *  8. Every descriptor the sim handed out was closed exactly once (sim and fault
  *     plan), and no call named a closed or unknown one; every connection the
  *     application learnt of got on_close; every table is empty (connection,
  *     listener, watcher slots, timer ids, armed timers, user timers, pending
  *     work, pollfds).
- *  8. Delivery: what each peer received is a prefix of the wire bytes sloop_send
+ *  9. Delivery: what each peer received is a prefix of the wire bytes sloop_send
  *     accepted for its connection (nothing lost in the middle, duplicated,
  *     reordered or corrupted), and all of it when on_close said LOCAL or PEER.
- *  9. Receiving: the frames delivered are exactly the first frames of a simple
+ * 10. Receiving: the frames delivered are exactly the first frames of a simple
  *     reference decoding of what the peer wrote (LENGTH, DELIM; RAW: they
  *     concatenate to a prefix of the stream), whatever the read splits; PEER means
  *     every complete frame was delivered; FRAME_TOO_BIG/TOO_LONG means exactly
  *     the frames before the reference's error were.
- * 10. Counters agree: frames_in == on_frame calls, accepts == on_open of accepted
+ * 11. Counters agree: frames_in == on_frame calls, accepts == on_open of accepted
  *     connections, connects == on_open of outgoing ones, frames_out == accepted
  *     sends, send_full == EFULL results, closes per reason == on_close per reason,
  *     timers_fired == timer callbacks, bytes_in/out == what the sys table moved.
@@ -223,6 +229,7 @@ typedef struct lf_state {
     uint8_t fe_react;        /* what on_frame_error does */
     uint8_t fx_mode;         /* on_frame calls sloop_conn_expect (0: never) */
     uint8_t sig_react, wake_react;
+    uint8_t watch_react;     /* what watcher callbacks do to a watcher (lf_watch_react) */
     uint8_t in_frame;        /* pair index + 1 while in its on_frame */
     uint8_t wk_started;      /* the wake-up channel is open */
     uint8_t wk_owed;         /* a wake returned OK and no on_wake ran since */
@@ -1452,9 +1459,40 @@ static void cb_timer(sloop_loop *loop, sloop_timer t, void *user)
     }
 }
 
+/* What a watcher callback does (REACT, bits 5-7): nothing; narrow, widen or stop the
+ * next live watcher (itself when it is the only one); narrow itself. The other
+ * watcher's event may come later in the same batch, polled with its old interest:
+ * it must still get only what it asks for now (property 7). */
+static void lf_watch_react(const lf_watch *W)
+{
+    uint32_t self = (uint32_t)(W - g.watches);
+    uint32_t other = self;
+    uint32_t k;
+    for (k = 1U; k < LF_WATCHES; k++) {
+        if (g.watches[(self + k) % LF_WATCHES].live != 0U) {
+            other = (self + k) % LF_WATCHES;
+            break;
+        }
+    }
+    switch (g.watch_react & 7U) {
+    case 1U: lf_watch_op(1U, (uint8_t)other, SLOOP_READABLE); break;
+    case 2U: lf_watch_op(1U, (uint8_t)other, SLOOP_WRITABLE); break;
+    case 3U: lf_watch_op(1U, (uint8_t)other, 0U); break;
+    case 4U: lf_watch_op(1U, (uint8_t)other, SLOOP_READABLE | SLOOP_WRITABLE); break;
+    case 5U: lf_watch_op(2U, (uint8_t)other, 0U); break; /* stop it, close its descriptor */
+    case 6U: lf_watch_op(1U, (uint8_t)self, SLOOP_READABLE); break;
+    case 7U: lf_watch_op(1U, (uint8_t)self, SLOOP_WRITABLE); break;
+    default: break;
+    }
+}
+
 static void cb_watch(sloop_loop *loop, sloop_watch w, sloop_fd fd, unsigned events, void *user)
 {
     lf_watch *W = (lf_watch *)user;
+    if (g_debug) {
+        fprintf(stderr, "  on_watch %u/%u events %u want %u\n", w.id, w.gen, events,
+                (unsigned)W->want);
+    }
     g.callbacks++;
     FUZZ_CHECK(loop == &g_loop);
     FUZZ_CHECK((W >= &g.watches[0]) && (W < &g.watches[LF_WATCHES]));
@@ -1482,6 +1520,7 @@ static void cb_watch(sloop_loop *loop, sloop_watch w, sloop_fd fd, unsigned even
             g.app_recv += got;
         }
     }
+    lf_watch_react(W); /* last: it may stop W and close its descriptor */
 }
 
 /* ---- peers ---------------------------------------------------------------------------------- */
@@ -2325,9 +2364,10 @@ static void lf_op_new(uint8_t op, uint8_t a)
     case 6U:
         lf_fork();
         break;
-    default: /* REACT: what signal and wake callbacks do */
+    default: /* REACT: what signal, wake and watcher callbacks do */
         g.sig_react = (uint8_t)(a & 7U);
         g.wake_react = (uint8_t)((a >> 3) & 3U);
+        g.watch_react = (uint8_t)(a >> 5);
         break;
     }
 }

@@ -61,11 +61,12 @@ while IFS= read -r line; do
     echo "fuzz-mutant $i ($t, $what): STALE, the sed script changed $changed lines of $file"
     fail=$((fail + 1)); continue
   fi
-  # Same file name in both compiles, so only the code can differ.
+  # Same file name in both compiles, so only the code can differ. -I. first: a
+  # header's includes ("loop/internal.h") resolve to the copy, not to the tree.
   # shellcheck disable=SC2086
-  (cd "$d/orig" && $cc -std=c11 -O1 -g0 -I"$root/include" -I"$root/src" -c "$name" -o x.o) 2>/dev/null
+  (cd "$d/orig" && $cc -std=c11 -O1 -g0 -I. -I"$root/include" -I"$root/src" -c "$name" -o x.o) 2>/dev/null
   # shellcheck disable=SC2086
-  (cd "$d/mut" && $cc -std=c11 -O1 -g0 -I"$root/include" -I"$root/src" -c "$name" -o x.o) 2>/dev/null
+  (cd "$d/mut" && $cc -std=c11 -O1 -g0 -I. -I"$root/include" -I"$root/src" -c "$name" -o x.o) 2>/dev/null
   if cmp -s "$d/orig/x.o" "$d/mut/x.o"; then
     echo "fuzz-mutant $i ($t, $what): STALE, the change does not alter the code"
     fail=$((fail + 1)); continue
@@ -85,11 +86,23 @@ while IFS= read -r line; do
   for f in "${list[@]}"; do
     case "$f" in src/*) srcs+=("$d/mut/${f#src/}") ;; *) srcs+=("$f") ;; esac
   done
+  # -I"$d/mut" before cflags' -Isrc: the copy's "loop/internal.h" (a mutated header)
+  # must win over the tree's, for the sources and fuzz/$t.c alike. A header mutant
+  # builds with -H (every header used, in build.log), to check that it did.
+  hflag=""
+  case "$name" in *.h) hflag=-H ;; esac
   # shellcheck disable=SC2086 # cflags and tflags are lists of flags
-  if ! $cc $cflags $tflags -Wno-error -I"$d/mut" -DFUZZ_TARGET_NAME="\"$t\"" "fuzz/$t.c" fuzz/replay.c \
+  if ! $cc -I"$d/mut" $cflags $tflags $hflag -Wno-error -DFUZZ_TARGET_NAME="\"$t\"" "fuzz/$t.c" fuzz/replay.c \
        "${srcs[@]}" -o "$d/replay" >"$d/build.log" 2>&1; then
     echo "fuzz-mutant $i ($t, $what): did not build, see $d/build.log"
     fail=$((fail + 1)); continue
+  fi
+  if [ -n "$hflag" ]; then
+    used=$(sed -n 's/^\.\.* //p' "$d/build.log")
+    if ! grep -qxF "$d/mut/$name" <<<"$used" || grep -qxF "$file" <<<"$used"; then
+      echo "fuzz-mutant $i ($t, $what): STALE, the build used the tree's $file, not the mutated copy"
+      fail=$((fail + 1)); continue
+    fi
   fi
   # The subshell absorbs the shell's "Aborted" notice; the log has the details.
   if ! ( "$d/replay" "fuzz/corpus/$t" >"$d/replay.log" 2>&1; exit $? ) 2>/dev/null; then
@@ -100,7 +113,7 @@ while IFS= read -r line; do
   fi
   if [ "$secs" -gt 0 ]; then
     # shellcheck disable=SC2086
-    $cc $cflags $tflags -Wno-error -fsanitize=fuzzer -I"$d/mut" "fuzz/$t.c" "${srcs[@]}" -o "$d/fuzzer" \
+    $cc -I"$d/mut" $cflags $tflags -Wno-error -fsanitize=fuzzer "fuzz/$t.c" "${srcs[@]}" -o "$d/fuzzer" \
       >>"$d/build.log" 2>&1
     mkdir -p "$d/new"
     if ! ( "$d/fuzzer" -max_total_time="$secs" -artifact_prefix="$d/" "$d/new" "fuzz/corpus/$t" \
