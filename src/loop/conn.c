@@ -141,6 +141,13 @@ void sloop__conn_timer_fired(sloop_loop *loop, uint32_t index)
 {
     sloop__conn *c = &loop->conns[index];
     sloop_tick now = loop->now;
+    if (c->close_now != 0U) {
+        /* Aborted earlier in this timer pass (from a user timer's callback):
+         * the abort stands and is finished with its own reason in step 7; a
+         * deadline of a connection the user has let go of reports nothing
+         * (no on_frame_error, no timeout reason). */
+        return; /* the pending abort stands */
+    }
     if (c->state == SLOOP__CONN_CONNECTING) {
         if (sloop_tick_reached(now, c->close_deadline)) {
             sloop__conn_finish(loop, index, SLOOP_CLOSE_CONNECT_TIMEOUT);

@@ -341,6 +341,83 @@ IT_CASE(timers_and_timeouts_across_clock_wrap)
     SL_CHECK_OK(sloop_listener_close(&it_loop, lst));
 }
 
+/* ---- An abort from a timer callback, and a connection deadline due in the same pass ---- */
+
+/* The user timer's callback aborts `abort_target`; its connection's own deadline
+ * (idle or slow peer) is due in the same timer pass, just after the user timer.
+ * The abort returned SLOOP_OK first, so on_close must say ABORT, and no
+ * on_frame_error may follow it (on_frame_error is for a connection still open). */
+static sloop_conn abort_target;
+static sloop_err abort_result;
+static unsigned frame_errors_seen;
+
+static void abort_from_timer(sloop_loop *loop, sloop_timer t, void *user)
+{
+    (void)t;
+    (void)user;
+    abort_result = sloop_conn_abort(loop, abort_target);
+}
+
+static void count_frame_error(sloop_loop *loop, sloop_conn conn, sloop_close_reason reason,
+                              void *user)
+{
+    (void)loop;
+    (void)conn;
+    (void)reason;
+    (void)user;
+    frame_errors_seen++;
+}
+
+/* idle_ms or frame_ms: the connection's deadline, 200 ms after it opened; the
+ * user timer is due 5 ms after the test starts it, and the loop is kept away
+ * for 300 ms so that one timer pass finds both due, the user timer first. */
+static void abort_then_deadline_in_one_pass(uint32_t idle_ms, uint32_t frame_ms)
+{
+    sloop_listen_options o;
+    sloop_timer t;
+    static const uint8_t half[6] = { 0, 0, 0, 20, 'a', 'b' };
+    it_rec_reset(&srv);
+    abort_result = SLOOP_EINVAL;
+    frame_errors_seen = 0U;
+    SL_CHECK_OK(it_init(NULL));
+    it_listen_opts_length(&o, &it_echo_handler, &srv);
+    o.conn.idle_timeout_ms = idle_ms;
+    o.conn.frame_timeout_ms = frame_ms;
+    o.conn.on_frame_error = count_frame_error;
+    SL_CHECK(it_listen(&o, &lst, &port));
+    SL_CHECK(it_peer_connect(&peers[0], port, 0));
+    IT_WAIT(srv.opens == 1U, IT_WAIT_MS);
+    abort_target = srv.last_open;
+    if (frame_ms > 0U) {
+        /* Half a frame starts the slow-peer clock; wait until it was read. */
+        uint64_t in0 = it_ctr().bytes_in;
+        SL_CHECK(it_peer_send(&peers[0], half, sizeof half));
+        IT_WAIT(it_ctr().bytes_in == in0 + sizeof half, IT_WAIT_MS);
+    }
+    SL_CHECK_OK(sloop_timer_start(&it_loop, 5U, 0U, abort_from_timer, NULL, &t));
+    it_sleep_ms(300U);
+    IT_WAIT(srv.closes == 1U, IT_WAIT_MS);
+    SL_CHECK_EQ(abort_result, SLOOP_OK);
+    SL_CHECK_EQ(srv.last_reason, SLOOP_CLOSE_ABORT);
+    SL_CHECK_EQ(frame_errors_seen, 0);
+    SL_CHECK_EQ(it_ctr().closes[SLOOP_CLOSE_ABORT], 1);
+    SL_CHECK_EQ(it_ctr().closes[SLOOP_CLOSE_IDLE_TIMEOUT], 0);
+    SL_CHECK_EQ(it_ctr().closes[SLOOP_CLOSE_SLOW_PEER], 0);
+    IT_WAIT(it_peer_ended(&peers[0]), IT_WAIT_MS);
+    it_peer_close(&peers[0], false);
+    SL_CHECK_OK(sloop_listener_close(&it_loop, lst));
+}
+
+IT_CASE(abort_from_timer_then_idle_deadline_in_same_pass_closes_as_abort)
+{
+    abort_then_deadline_in_one_pass(200U, 0U);
+}
+
+IT_CASE(abort_from_timer_then_slow_peer_deadline_in_same_pass_gives_no_frame_error)
+{
+    abort_then_deadline_in_one_pass(0U, 200U);
+}
+
 static const sl_test tests[] = {
     IT_ENTRIES(timeout_idle_closes_and_frees_slot),
     IT_ENTRIES(timeout_slow_peer_only_for_unfinished_frames),
@@ -350,6 +427,8 @@ static const sl_test tests[] = {
     IT_ENTRIES(timers_periodic_repeats_until_stopped),
     IT_ENTRIES(timers_one_shot_reschedules_itself),
     IT_ENTRIES(timers_and_timeouts_across_clock_wrap),
+    IT_ENTRIES(abort_from_timer_then_idle_deadline_in_same_pass_closes_as_abort),
+    IT_ENTRIES(abort_from_timer_then_slow_peer_deadline_in_same_pass_gives_no_frame_error),
 };
 
 int main(int argc, char **argv)
