@@ -34,7 +34,9 @@
  *     (PEER after a peer FIN, RESET after a peer reset/close or an injected
  *     fault, IO_ERROR only after an injected fault, FRAME_TOO_BIG only in LENGTH
  *     mode, TIMEOUTs only when configured, BAD_FD only for a descriptor closed
- *     behind the loop's back, ...).
+ *     behind the loop's back, ...), and the first reason stands: once
+ *     sloop_conn_abort returned OK, on_close says ABORT (BAD_FD and SHUTDOWN
+ *     excepted), whatever deadline, refusal or error comes after it.
  *  7. Watchers: calls only for a live watcher, with its handle, descriptor and user
  *     pointer, never empty, and only the events it asks for at the moment of the
  *     call, plus SLOOP_ERROR: also when a callback earlier in the same batch (a
@@ -951,6 +953,18 @@ static void cb_close(sloop_loop *loop, sloop_conn c, sloop_close_reason reason, 
                        (reason == SLOOP_CLOSE_SHUTDOWN) ||
                        ((reason == SLOOP_CLOSE_ABORT) && (p->abort_req != 0U)));
         }
+    }
+    if ((p->abort_req != 0U) && (p->fe_reason == 0U)) {
+        /* The first reason stands: once sloop_conn_abort returned OK, on_close
+         * says ABORT (not a deadline, a failed connect, a peer's end or an
+         * error that came after it), unless the descriptor was closed behind
+         * the loop's back (BAD_FD: the application broke the rule) or
+         * sloop_close ended the connection (SHUTDOWN). */
+        if (g_debug && (reason != SLOOP_CLOSE_ABORT)) {
+            fprintf(stderr, "  on_close after abort with %s\n", sloop_close_reason_name(reason));
+        }
+        FUZZ_CHECK((reason == SLOOP_CLOSE_ABORT) || (reason == SLOOP_CLOSE_BAD_FD) ||
+                   (reason == SLOOP_CLOSE_SHUTDOWN));
     }
     g.on_close++;
     g.closes[reason]++;

@@ -730,7 +730,9 @@ void sloop__conn_event(sloop_loop *loop, uint32_t index, uint32_t flags)
         return;
     }
     if (c->state == SLOOP__CONN_CONNECTING) {
-        if ((flags & (SLOOP_WRITABLE | SLOOP_ERROR)) != 0U) {
+        /* One aborted earlier in this batch is not asked how its connect
+         * went: the abort stands (ABORT, not CONNECT_FAILED; no on_open). */
+        if (((flags & (SLOOP_WRITABLE | SLOOP_ERROR)) != 0U) && (c->close_now == 0U)) {
             conn_connect_done(loop, index);
         }
         return;

@@ -905,6 +905,75 @@ SL_TEST(loop_fork_reinit_replaces_channels)
     SL_CHECK(fp_fds_all_closed_once(&g_fp));
 }
 
+/* ---- The first reason stands: an abort, then a refused connect in the same batch ---- */
+
+static sloop_conn g_ab_conn;
+static sloop_err g_ab_result;
+static unsigned g_ab_closes;
+static unsigned g_ab_opens;
+static sloop_close_reason g_ab_reason;
+
+static void ab_on_signal(sloop_loop *loop, sloop_signal sig, int signo, void *user)
+{
+    (void)sig;
+    (void)signo;
+    (void)user;
+    g_ab_result = sloop_conn_abort(loop, g_ab_conn);
+}
+
+static void ab_on_open(sloop_loop *loop, sloop_conn c, void *user)
+{
+    (void)loop;
+    (void)c;
+    (void)user;
+    g_ab_opens++;
+}
+
+static void ab_on_close(sloop_loop *loop, sloop_conn c, sloop_close_reason reason, void *user)
+{
+    (void)loop;
+    (void)c;
+    (void)user;
+    g_ab_closes++;
+    g_ab_reason = reason;
+}
+
+static const sloop_handler g_ab_handler = { ab_on_open, NULL, NULL, ab_on_close };
+
+/* The signal channel is registered before the outgoing connection, so when the
+ * signal and the refusal come in one wait, the signal's callback runs first
+ * and aborts the connection that is still connecting. The abort returned
+ * SLOOP_OK: on_close says ABORT, not CONNECT_FAILED, and no on_open. */
+SL_TEST(loop_abort_then_refused_connect_in_same_batch_closes_as_abort)
+{
+    sloop_conn_options co;
+    sloop_signal sig;
+    g_ab_result = SLOOP_EINVAL;
+    g_ab_closes = 0U;
+    g_ab_opens = 0U;
+    SL_CHECK_OK(sw_init());
+    SL_CHECK(sloop_sim_remote_add(&g_sim, "10.0.0.2", 80U, SLOOP_SIM_REFUSE, 50U));
+    SL_CHECK_OK(sloop_signal_start(&g_loop, 15, ab_on_signal, NULL, &sig));
+    memset(&co, 0, sizeof co);
+    co.framing.mode = SLOOP_FRAME_LENGTH;
+    co.framing.header_size = 2U;
+    co.framing.max_payload = SLOOP_MAX_FRAME;
+    SL_CHECK_OK(sloop_connect(&g_loop, "10.0.0.2", 80U, &co, &g_ab_handler, NULL, &g_ab_conn));
+    SL_CHECK_OK(sloop_run_once(&g_loop, 0)); /* nothing ready yet */
+    SL_CHECK_EQ(g_ab_closes, 0);
+    sloop_sim_advance(&g_sim, 50U); /* the refusal is due */
+    sloop_sim_raise_signal(&g_sim, 15);
+    SL_CHECK_OK(sloop_run_once(&g_loop, 0)); /* one wait: the signal, then the refusal */
+    SL_CHECK_EQ(g_ab_result, SLOOP_OK);
+    SL_CHECK_EQ(g_ab_closes, 1);
+    SL_CHECK_EQ(g_ab_reason, SLOOP_CLOSE_ABORT);
+    SL_CHECK_EQ(g_ab_opens, 0);
+    SL_CHECK_OK(sloop_signal_stop(&g_loop, sig));
+    SL_CHECK_OK(sloop_close(&g_loop));
+    SL_CHECK(sloop_sim_all_closed_once(&g_sim));
+    SL_CHECK(fp_fds_all_closed_once(&g_fp));
+}
+
 static const sl_test tests[] = {
     SL_ENTRY(sim_init_checks_size),
     SL_ENTRY(sim_listen_accept_close_accounting),
@@ -932,6 +1001,7 @@ static const sl_test tests[] = {
     SL_ENTRY(loop_wake_failures),
     SL_ENTRY(loop_wake_interleavings),
     SL_ENTRY(loop_fork_reinit_replaces_channels),
+    SL_ENTRY(loop_abort_then_refused_connect_in_same_batch_closes_as_abort),
 };
 
 int main(int argc, char **argv)
