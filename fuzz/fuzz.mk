@@ -33,7 +33,7 @@ FUZZ_MIN_FT_frame ?= 1180
 FUZZ_MIN_FT_timer ?= 1240
 FUZZ_MIN_FT_ring  ?= 565
 FUZZ_MIN_FT_slots ?= 530
-FUZZ_MIN_FT_loop  ?= 8650
+FUZZ_MIN_FT_loop  ?= 8800
 
 # The whole-loop target (fuzz/loop.c) links the library and the fault plan and is
 # built with a small configuration, so that every table and buffer limit is a few
