@@ -129,18 +129,23 @@ def row(cells):
     return "| " + " | ".join(cells) + " |"
 
 
-def compare(name, mine, peers, higher_is_better, label):
-    """One table line: sloop program `name` against the best of `peers`."""
-    best = best_peer(peers, higher_is_better)
-    if best is None or not mine:
-        return None
-    ratios = paired(mine, peers[best])
+def ratio_line(label, name, other, mine, theirs, higher_is_better):
+    """One table line: `mine` over `theirs` (named `other`), in pairs."""
+    ratios = paired(mine, theirs)
     if not ratios:
         return None
     med, lo, hi, cov = median_interval(ratios)
-    return row([label, name, best, "%d" % len(ratios), "%.2f" % med,
+    return row([label, name, other, "%d" % len(ratios), "%.2f" % med,
                 "%.2f - %.2f" % (lo, hi), "%.0f%%" % (100 * cov),
                 verdict(lo, hi, higher_is_better, cov)])
+
+
+def compare(name, mine, peers, higher_is_better, label):
+    """One table line: sloop program `name` against the best of `peers`."""
+    best = best_peer(peers, higher_is_better)
+    if best is None:
+        return None
+    return ratio_line(label, name, best, mine, peers[best], higher_is_better)
 
 
 HEADER = [row(["row", "sloop", "best peer", "pairs", "ratio (median)", "interval",
@@ -165,15 +170,12 @@ def dispatch_goal(raw):
                                    "N=%d A=%d %s" % (n, a, measure))
                     if line:
                         lines.append(line)
-            et = [r[1] for r in reps.get(("sloop-epoll-et", n, a), [])]
-            ep = [r[1] for r in reps.get(("sloop-epoll", n, a), [])]
-            ratios = paired(et, ep)
-            if ratios:
-                med, lo, hi, cov = median_interval(ratios)
-                lines.append(row(["N=%d A=%d dispatch (control)" % (n, a), "sloop-epoll-et",
-                                  "sloop-epoll (same code)", "%d" % len(ratios),
-                                  "%.2f" % med, "%.2f - %.2f" % (lo, hi),
-                                  "%.0f%%" % (100 * cov), verdict(lo, hi, False, cov)]))
+            line = ratio_line("N=%d A=%d dispatch (control)" % (n, a), "sloop-epoll-et",
+                              "sloop-epoll (same code)",
+                              [r[1] for r in reps.get(("sloop-epoll-et", n, a), [])],
+                              [r[1] for r in reps.get(("sloop-epoll", n, a), [])], False)
+            if line:
+                lines.append(line)
     return "\n".join(lines)
 
 

@@ -36,8 +36,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import paired  # noqa: E402  (bench/paired.py: the goal check)
-
-PEERS = ("libev", "libevent", "libuv")
+from paired import PEERS, parse_kv  # noqa: E402  (one definition for both)
 
 # name -> (program, extra arguments)
 DISPATCH_PROGS = [
@@ -73,10 +72,6 @@ def loadavg():
 
 def note_load(label):
     load_log.append((label, loadavg()))
-
-
-def parse_kv(line):
-    return dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
 
 
 def run(cmd, timeout):
@@ -239,25 +234,22 @@ def echo_suite(args, out):
                 if stdout is None:
                     failures.append("echo %s c=%d: %s" % (name, c, err))
                     continue
-                raw = []
-                for line in stdout.splitlines():
-                    if line.startswith("result "):
-                        kv = parse_kv(line)
-                        if cpu is not None and int(kv.get("total", "0")) > 0:
-                            line += " server_cpu_us_per_msg=%.3f" % (cpu * 1e6 / int(kv["total"]))
-                    raw.append(line)
-                with open(os.path.join(out, "echo-raw.txt"), "a") as f:
-                    f.write("\n".join(raw) + "\n")
+                raw = []  # the client's lines, each result with the server's CPU per message
                 for line in stdout.splitlines():
                     if line.startswith("result "):
                         kv = parse_kv(line)
                         s = samples.setdefault((name, c), {"mps": [], "p50": [], "p99": [],
                                                            "cpu": []})
                         if cpu is not None and int(kv.get("total", "0")) > 0:
-                            s["cpu"].append(cpu * 1e6 / int(kv["total"]))
+                            cpu_per_msg = cpu * 1e6 / int(kv["total"])
+                            s["cpu"].append(cpu_per_msg)
+                            line += " server_cpu_us_per_msg=%.3f" % cpu_per_msg
                         s["mps"].append(float(kv["msgs_per_s"]))
                         s["p50"].append(float(kv["p50_us"]))
                         s["p99"].append(float(kv["p99_us"]))
+                    raw.append(line)
+                with open(os.path.join(out, "echo-raw.txt"), "a") as f:
+                    f.write("\n".join(raw) + "\n")
         print("  repetition %d/%d done (load %.2f)" % (rep + 1, reps, loadavg()), flush=True)
 
     lines = ["| C | server | msgs/s | vs best peer | p50 µs | vs best peer | p99 µs |"
