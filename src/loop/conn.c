@@ -729,19 +729,22 @@ void sloop__conn_event(sloop_loop *loop, uint32_t index, uint32_t flags)
         sloop__conn_finish(loop, index, SLOOP_CLOSE_BAD_FD);
         return;
     }
+    if (c->close_now != 0U) {
+        /* Aborted earlier in this batch: the abort stands, and the pending
+         * pass (already queued) finishes it. Not read (no frame follows an
+         * abort), not asked how its connect went (ABORT, not CONNECT_FAILED;
+         * no on_open). */
+        return; /* the abort stands in the batch */
+    }
     if (c->state == SLOOP__CONN_CONNECTING) {
-        /* One aborted earlier in this batch is not asked how its connect
-         * went: the abort stands (ABORT, not CONNECT_FAILED; no on_open). */
-        if (((flags & (SLOOP_WRITABLE | SLOOP_ERROR)) != 0U) && (c->close_now == 0U)) {
+        if ((flags & (SLOOP_WRITABLE | SLOOP_ERROR)) != 0U) {
             conn_connect_done(loop, index);
         }
         return;
     }
     /* A paused connection is still read on error or hang-up, so that it closes
-     * with its true reason instead of being reported again and again. One
-     * aborted earlier in this batch (close_now) is not read: no frame follows
-     * an abort. */
-    if ((c->state == SLOOP__CONN_OPEN) && (c->close_now == 0U) &&
+     * with its true reason instead of being reported again and again. */
+    if ((c->state == SLOOP__CONN_OPEN) &&
         ((((flags & SLOOP_READABLE) != 0U) && (c->read_paused == 0U)) ||
          ((flags & SLOOP_ERROR) != 0U))) {
         conn_read_and_carry(loop, index, (flags & SLOOP_ERROR) != 0U,
